@@ -1,0 +1,266 @@
+package io.zerocp.client;
+
+import io.zerocp.api.Protocol;
+import org.agrona.CloseHelper;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * The client's bound datagram socket: one request out, one matching reply back, with retries and backoff until a
+ * deadline. One exchange at a time (callers synchronize).
+ * <p>
+ * Sends never block (a stalled daemon with a full queue must not hang the caller). The protocol carries no request
+ * ids, so a late reply to an earlier attempt could be taken for the answer to a later request: queued datagrams are
+ * drained before each send, and a reply must look like an answer to the request in hand to be accepted.
+ */
+final class DatagramConnection implements AutoCloseable
+{
+    private static final long FIRST_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_BACKOFF_NS = TimeUnit.SECONDS.toNanos(1);
+
+    private final AFUNIXSocketAddress daemon;
+    private final AFUNIXDatagramChannel channel;
+    private final Selector selector;
+    private final Path boundPath;
+    private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
+    private FileDescriptor receivedDescriptor;
+
+    DatagramConnection(final Path daemonSocket, final AFUNIXSocketAddress bindAddress, final Path boundPath)
+        throws IOException
+    {
+        this.daemon = AFUNIXSocketAddress.of(daemonSocket);
+        this.boundPath = boundPath;
+        this.channel = AFUNIXDatagramChannel.open();
+        try
+        {
+            channel.bind(bindAddress); // an unbound client can send but never receive a reply
+            channel.configureBlocking(false);
+            // Without room for ancillary data the kernel silently drops passed descriptors.
+            channel.ensureAncillaryReceiveBufferSize(256);
+            selector = channel.provider().openSelector();
+            channel.register(selector, SelectionKey.OP_READ);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(channel);
+            deleteBoundPath();
+            throw ex;
+        }
+    }
+
+    /**
+     * Sends {@code request} and waits for a reply that {@code plausible} accepts, resending with backoff until the
+     * deadline or the attempt limit.
+     *
+     * @return the reply text; a descriptor passed with it is available from {@link #takeDescriptor()}.
+     * @throws RegistryUnavailableException when no daemon answered in time.
+     */
+    String exchange(final String request, final Predicate<String> plausible, final long timeoutNs, final int retries)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        long backoff = FIRST_BACKOFF_NS;
+        IOException lastFailure = null;
+        drain();
+        for (int attempt = 0; ; attempt++)
+        {
+            boolean sent = false;
+            try
+            {
+                sent = send(request);
+            }
+            catch (final IOException ex)
+            {
+                lastFailure = ex; // no socket file, or nobody bound to it: the daemon is down or restarting
+            }
+
+            final long waitUntil = Math.min(deadline, System.nanoTime() + backoff);
+            if (sent)
+            {
+                final String reply = awaitReply(plausible, waitUntil);
+                if (null != reply)
+                {
+                    return reply;
+                }
+            }
+            else
+            {
+                sleepUntil(waitUntil);
+            }
+
+            if (System.nanoTime() - deadline >= 0 || attempt >= retries)
+            {
+                throw new RegistryUnavailableException("no zerocpd answered '" + printable(request) + "' at " +
+                    daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (" +
+                    (attempt + 1) + " attempt(s)" + (null != lastFailure ? ", last error: " +
+                    lastFailure.getMessage() : "") + ")", lastFailure);
+            }
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_NS);
+        }
+    }
+
+    private boolean send(final String request) throws IOException
+    {
+        sendBuffer.clear();
+        sendBuffer.put(request.getBytes(StandardCharsets.US_ASCII)).flip();
+        return channel.send(sendBuffer, daemon) > 0;
+    }
+
+    private String awaitReply(final Predicate<String> plausible, final long until)
+    {
+        try
+        {
+            while (true)
+            {
+                final String reply = receiveNow();
+                if (null != reply)
+                {
+                    if (plausible.test(reply))
+                    {
+                        return reply;
+                    }
+                    discardDescriptor(); // a late answer to an earlier request
+                    continue;
+                }
+                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
+                if (remainingMs <= 0)
+                {
+                    return null;
+                }
+                selector.select(remainingMs);
+                selector.selectedKeys().clear();
+            }
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    private String receiveNow() throws IOException
+    {
+        receiveBuffer.clear();
+        final Object from = channel.receive(receiveBuffer);
+        if (null == from && receiveBuffer.position() == 0)
+        {
+            return null;
+        }
+        final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
+        discardDescriptor();
+        if (null != fds && fds.length > 0)
+        {
+            receivedDescriptor = fds[0];
+            for (int i = 1; i < fds.length; i++)
+            {
+                closeDescriptor(fds[i]);
+            }
+        }
+        receiveBuffer.flip();
+        final byte[] bytes = new byte[receiveBuffer.remaining()];
+        receiveBuffer.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private void drain()
+    {
+        try
+        {
+            while (null != receiveNow())
+            {
+                discardDescriptor();
+            }
+        }
+        catch (final IOException ignore)
+        {
+            // nothing queued that we can read
+        }
+    }
+
+    /** @return the descriptor that came with the last accepted reply (caller owns it), or {@code null}. */
+    FileDescriptor takeDescriptor()
+    {
+        final FileDescriptor fd = receivedDescriptor;
+        receivedDescriptor = null;
+        return fd;
+    }
+
+    private void discardDescriptor()
+    {
+        if (null != receivedDescriptor)
+        {
+            closeDescriptor(receivedDescriptor);
+            receivedDescriptor = null;
+        }
+    }
+
+    static void closeDescriptor(final FileDescriptor fd)
+    {
+        try
+        {
+            FileDescriptorCast.using(fd).as(FileChannel.class).close();
+        }
+        catch (final IOException ignore)
+        {
+            // already closed
+        }
+    }
+
+    private static void sleepUntil(final long deadlineNs)
+    {
+        final long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
+        if (ms > 0)
+        {
+            try
+            {
+                Thread.sleep(ms);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new RegistryException("interrupted while waiting for zerocpd", ex);
+            }
+        }
+    }
+
+    private static String printable(final String request)
+    {
+        final int cut = request.startsWith("AUTH:") ? 5 : request.length(); // never log a token
+        return request.substring(0, Math.min(cut, 80)) + (cut < request.length() ? "..." : "");
+    }
+
+    private void deleteBoundPath()
+    {
+        if (null != boundPath)
+        {
+            try
+            {
+                Files.deleteIfExists(boundPath);
+            }
+            catch (final IOException ignore)
+            {
+                // a temp socket file; nothing else to do
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        discardDescriptor();
+        CloseHelper.quietCloseAll(selector, channel);
+        deleteBoundPath();
+    }
+}

@@ -1,0 +1,615 @@
+package io.zerocp.client;
+
+import io.zerocp.api.ErrorReply;
+import io.zerocp.api.Protocol;
+import io.zerocp.api.RegionNames;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A connection to zerocpd: asks for regions by name and maps them.
+ * <pre>{@code
+ * try (RegistryClient client = RegistryClient.builder().build();
+ *      SharedRegion region = client.acquire("video_frames", 8 << 20))
+ * {
+ *     region.buffer().putLongVolatile(0, 42);
+ * }
+ * }</pre>
+ * By default the client registers a lease with its pid, renews it in the background at a third of the TTL the
+ * daemon grants, and re-registers (re-authenticating and re-taking its holds) by itself when the lease lapsed or the
+ * daemon restarted without its state. Requests retry with backoff until the timeout, so a daemon restart shows up as
+ * a pause, not an error. Closing the client releases every hold.
+ * <p>
+ * Thread-safe: requests from several threads are serialized over the one socket.
+ */
+public final class RegistryClient implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Builder config;
+    private final DatagramConnection connection;
+    private final String localName;
+    private final Map<String, Hold> holds = new HashMap<>();
+    private final ScheduledExecutorService heartbeat;
+    private final long pid = ProcessHandle.current().pid();
+    private long leaseMs;
+    private boolean closed;
+
+    /** What this client holds of one region, so it can re-take it and release it when the last user closes. */
+    private static final class Hold
+    {
+        final long size;
+        final boolean readOnly;
+        int openRegions;
+
+        Hold(final long size, final boolean readOnly)
+        {
+            this.size = size;
+            this.readOnly = readOnly;
+        }
+    }
+
+    private RegistryClient(final Builder config) throws IOException
+    {
+        this.config = config;
+        final AFUNIXSocketAddress bindAddress;
+        if (null != config.bindPath)
+        {
+            bindAddress = AFUNIXSocketAddress.of(config.bindPath);
+            localName = config.bindPath.toString();
+        }
+        else
+        {
+            // Abstract names vanish with the socket: nothing to clean up even after kill -9.
+            localName = "zerocp-client-" + pid + "-" + INSTANCES.incrementAndGet() + "-" +
+                Long.toHexString(RANDOM.nextLong());
+            bindAddress = AFUNIXSocketAddress.inAbstractNamespace(localName);
+        }
+        connection = new DatagramConnection(config.socketPath, bindAddress, config.bindPath);
+        if (config.register)
+        {
+            heartbeat = Executors.newSingleThreadScheduledExecutor(r ->
+            {
+                final Thread t = new Thread(r, "zerocp-lease-" + localName);
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        else
+        {
+            heartbeat = null;
+        }
+    }
+
+    /** @return a builder with the seed's defaults (socket {@code /tmp/shm_daemon.sock}, or {@code $ZEROCP_SOCKET}). */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    private void start()
+    {
+        if (null != config.token && !config.register)
+        {
+            authenticate();
+        }
+        if (config.register)
+        {
+            register();
+            final long period = Math.max(10, leaseMs / 3);
+            heartbeat.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** @return the address this client is bound to (an abstract name unless a path was given). */
+    public String localAddress()
+    {
+        return localName;
+    }
+
+    /** @return the lease length the daemon granted, or 0 when not registered. */
+    public synchronized long leaseMs()
+    {
+        return leaseMs;
+    }
+
+    /**
+     * Sends one request as is and returns the reply as is ({@code ERROR:} replies included), retrying until the
+     * timeout. For tools; programs use the typed methods.
+     */
+    public String request(final String request)
+    {
+        return exchange(request, reply -> true);
+    }
+
+    /** @throws RegistryException unless the daemon answers {@code PONG}. */
+    public void ping()
+    {
+        expect(exchange("PING", reply -> reply.equals(Protocol.PONG) || Protocol.isError(reply)), "PING");
+    }
+
+    /** @return the default region's path (the seed's {@code GET_SHM_PATH}). */
+    public Path shmPath()
+    {
+        return Paths.get(expect(exchange("GET_SHM_PATH", RegistryClient::isPathOrError), "GET_SHM_PATH"));
+    }
+
+    /**
+     * @return the region's path, creating it with the default size on first use. A registered client holds it
+     * until {@link #close()}; the path can be cached.
+     */
+    public Path shmPath(final String name)
+    {
+        return shmPath(name, 0);
+    }
+
+    /**
+     * @param size the size to create it with; 0 for the daemon's default (an existing region of another size is an
+     *             error).
+     */
+    public Path shmPath(final String name, final long size)
+    {
+        checkName(name);
+        final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
+        final Path path = Paths.get(expect(exchange(request, pathOf(name)), request));
+        synchronized (this)
+        {
+            if (config.register)
+            {
+                holds.computeIfAbsent(name, n -> new Hold(size, false));
+            }
+        }
+        return path;
+    }
+
+    /** @return the size of the default region. */
+    public long shmSize()
+    {
+        return Long.parseLong(expect(exchange("GET_SHM_SIZE", RegistryClient::isNumberOrError), "GET_SHM_SIZE"));
+    }
+
+    /** @return the size of an existing region. @throws RegistryException with NO_SUCH_REGION when there is none. */
+    public long shmSize(final String name)
+    {
+        checkName(name);
+        final String request = "GET_SHM_SIZE:" + name;
+        return Long.parseLong(expect(exchange(request, RegistryClient::isNumberOrError), request));
+    }
+
+    /** Maps a region read-write, creating it with the daemon's default size on first use. */
+    public SharedRegion acquire(final String name)
+    {
+        return acquire(name, 0, false);
+    }
+
+    /** Maps a region read-write, creating it with {@code size} bytes on first use. */
+    public SharedRegion acquire(final String name, final long size)
+    {
+        return acquire(name, size, false);
+    }
+
+    /**
+     * Maps an existing or new region read-only. With {@link TransferMode#FD} the daemon passes a read-only
+     * descriptor, so this process could not map it writable even if it tried.
+     */
+    public SharedRegion acquireReadOnly(final String name)
+    {
+        return acquire(name, 0, true);
+    }
+
+    private SharedRegion acquire(final String name, final long size, final boolean readOnly)
+    {
+        checkName(name);
+        final boolean fd = config.transferMode == TransferMode.FD;
+        final String request = requestFor(name, size, readOnly);
+        final MappedByteBuffer mapping;
+        final Path path;
+        final long regionSize;
+        synchronized (this)
+        {
+            checkOpen();
+            final String reply = expect(exchange(request, fd ? RegistryClient::isNumberOrError : pathOf(name)),
+                request);
+            try
+            {
+                if (fd)
+                {
+                    final FileDescriptor descriptor = connection.takeDescriptor();
+                    if (null == descriptor)
+                    {
+                        throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
+                    }
+                    regionSize = Long.parseLong(reply);
+                    path = null;
+                    try (FileChannel channel = FileDescriptorCast.using(descriptor).as(FileChannel.class))
+                    {
+                        mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
+                            FileChannel.MapMode.READ_WRITE, 0, regionSize);
+                    }
+                }
+                else
+                {
+                    path = Paths.get(reply);
+                    try (FileChannel channel = readOnly ?
+                        FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS) :
+                        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                            LinkOption.NOFOLLOW_LINKS))
+                    {
+                        regionSize = channel.size();
+                        mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
+                            FileChannel.MapMode.READ_WRITE, 0, regionSize);
+                    }
+                }
+            }
+            catch (final IOException ex)
+            {
+                throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
+            }
+            if (config.register)
+            {
+                holds.computeIfAbsent(name, n -> new Hold(regionSize, readOnly)).openRegions++;
+            }
+        }
+        return new SharedRegion(this, name, path, regionSize, readOnly, mapping);
+    }
+
+    private String requestFor(final String name, final long size, final boolean readOnly)
+    {
+        final StringBuilder sb = new StringBuilder(config.transferMode == TransferMode.FD ? "GET_SHM_FD:" :
+            "GET_SHM_PATH:").append(name);
+        if (size > 0)
+        {
+            sb.append(",size=").append(size);
+        }
+        if (readOnly && config.transferMode == TransferMode.FD)
+        {
+            sb.append(",mode=ro");
+        }
+        return sb.toString();
+    }
+
+    /** Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. */
+    synchronized void onRegionClosed(final String name)
+    {
+        final Hold hold = holds.get(name);
+        if (null == hold || closed)
+        {
+            return;
+        }
+        if (--hold.openRegions <= 0)
+        {
+            holds.remove(name);
+            try
+            {
+                exchange("RELEASE:" + name, RegistryClient::isOkOrError);
+            }
+            catch (final RegistryUnavailableException ex)
+            {
+                // The daemon is away; the hold goes with the lease if it never comes back.
+                LOG.warn("could not release {}: {}", name, ex.getMessage());
+            }
+        }
+    }
+
+    private void authenticate()
+    {
+        expect(exchange("AUTH:token=" + config.token, RegistryClient::isOkOrError), "AUTH");
+    }
+
+    private synchronized void register()
+    {
+        if (null != config.token)
+        {
+            authenticate();
+        }
+        final String reply = expect(exchange("REGISTER:process_id=" + pid, RegistryClient::isLeaseOrError),
+            "REGISTER");
+        leaseMs = Long.parseLong(reply.substring(Protocol.LEASE_REPLY_PREFIX.length()));
+    }
+
+    private void renew()
+    {
+        try
+        {
+            synchronized (this)
+            {
+                if (closed)
+                {
+                    return;
+                }
+                final String reply = exchange("RENEW", RegistryClient::isLeaseOrError);
+                if (Protocol.isError(reply))
+                {
+                    final ErrorReply error = ErrorReply.fromReply(reply);
+                    if (error == ErrorReply.NOT_REGISTERED || error == ErrorReply.UNAUTHORIZED)
+                    {
+                        recover();
+                    }
+                    else
+                    {
+                        LOG.warn("lease renewal refused: {}", reply);
+                    }
+                }
+            }
+        }
+        catch (final RegistryException ex)
+        {
+            LOG.debug("lease renewal failed, will retry: {}", ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.warn("lease renewal failed", ex);
+        }
+    }
+
+    /** The lease is gone: register again and take back every hold, so the user never sees it. */
+    private void recover()
+    {
+        LOG.info("lease of {} lapsed; registering again and re-taking {} hold(s)", localName, holds.size());
+        register();
+        final List<String> names = new ArrayList<>(holds.keySet());
+        for (final String name : names)
+        {
+            final Hold hold = holds.get(name);
+            final String request = requestFor(name, hold.size, hold.readOnly);
+            final String reply = exchange(request, config.transferMode == TransferMode.FD ?
+                RegistryClient::isNumberOrError : pathOf(name));
+            final FileDescriptor extra = connection.takeDescriptor();
+            if (null != extra)
+            {
+                DatagramConnection.closeDescriptor(extra); // this process already has the region mapped
+            }
+            if (Protocol.isError(reply))
+            {
+                LOG.warn("could not re-take region {}: {}", name, reply);
+            }
+        }
+    }
+
+    private synchronized String exchange(final String request, final Predicate<String> plausible)
+    {
+        checkOpen();
+        String reply = connection.exchange(request, plausible, config.timeoutNs, config.retries);
+        if (config.register && leaseMs > 0 && Protocol.isError(reply) && !request.startsWith("AUTH") &&
+            !request.startsWith("REGISTER") && !request.startsWith("RENEW"))
+        {
+            final ErrorReply error = ErrorReply.fromReply(reply);
+            if (error == ErrorReply.NOT_REGISTERED || (error == ErrorReply.UNAUTHORIZED && null != config.token))
+            {
+                recover();
+                reply = connection.exchange(request, plausible, config.timeoutNs, config.retries);
+            }
+        }
+        return reply;
+    }
+
+    private static String expect(final String reply, final String request)
+    {
+        if (Protocol.isError(reply))
+        {
+            final ErrorReply error = ErrorReply.fromReply(reply);
+            final int cut = request.startsWith("AUTH") ? 4 : request.length();
+            throw new RegistryException(error, "zerocpd refused " + request.substring(0, cut) + ": " + reply);
+        }
+        return reply;
+    }
+
+    private static void checkName(final String name)
+    {
+        if (!RegionNames.isValid(name))
+        {
+            throw new IllegalArgumentException("invalid region name '" + name +
+                "': names match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+        }
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("client is closed");
+        }
+    }
+
+    private static Predicate<String> pathOf(final String name)
+    {
+        final String suffix = "/" + Protocol.regionFileName(name);
+        return reply -> reply.endsWith(suffix) || Protocol.isError(reply);
+    }
+
+    private static boolean isPathOrError(final String reply)
+    {
+        return reply.startsWith("/") || Protocol.isError(reply);
+    }
+
+    private static boolean isNumberOrError(final String reply)
+    {
+        if (Protocol.isError(reply))
+        {
+            return true;
+        }
+        if (reply.isEmpty() || reply.length() > 19)
+        {
+            return false;
+        }
+        for (int i = 0; i < reply.length(); i++)
+        {
+            if (reply.charAt(i) < '0' || reply.charAt(i) > '9')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isOkOrError(final String reply)
+    {
+        return reply.equals(Protocol.OK) || Protocol.isError(reply);
+    }
+
+    private static boolean isLeaseOrError(final String reply)
+    {
+        return reply.startsWith(Protocol.LEASE_REPLY_PREFIX) || Protocol.isError(reply);
+    }
+
+    /**
+     * Releases every hold and the lease (bare {@code RELEASE}), then closes the socket. Regions still open stay
+     * mapped until closed. Safe to call twice.
+     */
+    @Override
+    public void close()
+    {
+        if (null != heartbeat)
+        {
+            heartbeat.shutdownNow();
+        }
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            if (config.register && leaseMs > 0)
+            {
+                try
+                {
+                    connection.exchange("RELEASE", RegistryClient::isOkOrError,
+                        Math.min(config.timeoutNs, TimeUnit.SECONDS.toNanos(1)), 2);
+                }
+                catch (final RegistryException ex)
+                {
+                    LOG.debug("no answer to RELEASE on close: {}", ex.getMessage());
+                }
+            }
+            closed = true;
+            holds.clear();
+            connection.close();
+        }
+    }
+
+    /**
+     * Settings of a {@link RegistryClient}.
+     */
+    public static final class Builder
+    {
+        Path socketPath = Paths.get(null != System.getenv("ZEROCP_SOCKET") ?
+            System.getenv("ZEROCP_SOCKET") : Protocol.DEFAULT_SOCKET_PATH);
+        Path bindPath;
+        long timeoutNs = TimeUnit.SECONDS.toNanos(5);
+        int retries = Integer.MAX_VALUE;
+        boolean register = true;
+        String token;
+        TransferMode transferMode = TransferMode.PATH;
+
+        private Builder()
+        {
+        }
+
+        /** The daemon's socket. */
+        public Builder socketPath(final Path path)
+        {
+            this.socketPath = path;
+            return this;
+        }
+
+        /**
+         * Bind to this path instead of a unique abstract name (the file is removed on close; it must not exist).
+         */
+        public Builder bindPath(final Path path)
+        {
+            this.bindPath = path;
+            return this;
+        }
+
+        /** How long a request may take, retries included, before {@link RegistryUnavailableException}. */
+        public Builder timeout(final Duration timeout)
+        {
+            this.timeoutNs = timeout.toNanos();
+            return this;
+        }
+
+        /** How many times a request is resent at most within the timeout (default: as often as fits). */
+        public Builder retries(final int retries)
+        {
+            this.retries = retries;
+            return this;
+        }
+
+        /**
+         * Whether to hold a lease (default true). Without one, regions this client creates are never reaped and
+         * nothing it acquires is counted as held.
+         */
+        public Builder register(final boolean register)
+        {
+            this.register = register;
+            return this;
+        }
+
+        /** The token to authenticate with ({@code AUTH:token=...}) when the daemon requires one. */
+        public Builder token(final String token)
+        {
+            this.token = token;
+            return this;
+        }
+
+        /** How regions are handed over: path (default) or file descriptor. */
+        public Builder transferMode(final TransferMode mode)
+        {
+            this.transferMode = mode;
+            return this;
+        }
+
+        /**
+         * Binds the socket and, by default, authenticates and registers.
+         *
+         * @throws RegistryUnavailableException when no daemon answers within the timeout.
+         * @throws RegistryException            when the daemon refuses the token or the registration.
+         */
+        public RegistryClient build()
+        {
+            final RegistryClient client;
+            try
+            {
+                client = new RegistryClient(this);
+            }
+            catch (final IOException ex)
+            {
+                throw new RegistryException("cannot bind client socket: " + ex.getMessage(), ex);
+            }
+            try
+            {
+                client.start();
+            }
+            catch (final RuntimeException ex)
+            {
+                client.close();
+                throw ex;
+            }
+            return client;
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.zerocp.client;
+
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.nio.MappedByteBuffer;
+import java.nio.file.Path;
+
+/**
+ * A named region mapped into this process. {@link #buffer()} is an Agrona {@link UnsafeBuffer} straight over the
+ * shared memory: what one process writes, every other process that mapped the region sees, with no copy.
+ * <p>
+ * {@link #close()} releases this process's hold on the region and unmaps it. Touching unmapped memory would crash
+ * the JVM, so close first points the buffer at an empty array: a later access through the same {@code UnsafeBuffer}
+ * throws {@link IndexOutOfBoundsException}, and {@link #buffer()} throws {@link IllegalStateException}. Two things
+ * stay unsafe and are the caller's to avoid: wrapping the address in another buffer that outlives the region, and
+ * closing the region while another thread is still reading or writing it.
+ * <p>
+ * Not thread-safe for {@code close()}; the buffer itself may be shared between threads as Agrona buffers are.
+ */
+public final class SharedRegion implements AutoCloseable
+{
+    private static final byte[] EMPTY = new byte[0];
+
+    private final RegistryClient client;
+    private final String name;
+    private final Path path;
+    private final long size;
+    private final boolean readOnly;
+    private final MappedByteBuffer mapping;
+    private final UnsafeBuffer buffer;
+    private boolean closed;
+
+    SharedRegion(
+        final RegistryClient client,
+        final String name,
+        final Path path,
+        final long size,
+        final boolean readOnly,
+        final MappedByteBuffer mapping)
+    {
+        this.client = client;
+        this.name = name;
+        this.path = path;
+        this.size = size;
+        this.readOnly = readOnly;
+        this.mapping = mapping;
+        this.buffer = new UnsafeBuffer(mapping, 0, (int)Math.min(size, Integer.MAX_VALUE));
+    }
+
+    /** @return the region's name. */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * @return the region file's path, or {@code null} when the region came as a file descriptor
+     * ({@link TransferMode#FD}), in which case there may be no path this process could open.
+     */
+    public Path path()
+    {
+        return path;
+    }
+
+    /** @return the region's size in bytes. */
+    public long size()
+    {
+        return size;
+    }
+
+    /** @return whether the mapping is read-only. */
+    public boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    /**
+     * @return a read-write view of the whole region (the first 2 GiB of a larger one).
+     * @throws IllegalStateException when the region is closed or read-only: a write to a read-only mapping would
+     *                               crash the JVM, so read-only regions only give {@link #view()}.
+     */
+    public UnsafeBuffer buffer()
+    {
+        checkOpen();
+        if (readOnly)
+        {
+            throw new IllegalStateException("region " + name + " is mapped read-only; use view()");
+        }
+        return buffer;
+    }
+
+    /**
+     * @return a view for reading, which works for read-only and read-write regions alike.
+     * @throws IllegalStateException when the region is closed.
+     */
+    public DirectBuffer view()
+    {
+        checkOpen();
+        return buffer;
+    }
+
+    /** @return whether {@link #close()} has been called. */
+    public boolean isClosed()
+    {
+        return closed;
+    }
+
+    private void checkOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("region " + name + " is closed");
+        }
+    }
+
+    /**
+     * Releases the hold and unmaps. Safe to call twice. Other processes' mappings are unaffected; the daemon unlinks
+     * the file when the last holder is gone.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        buffer.wrap(EMPTY);
+        IoUtil.unmap(mapping);
+        client.onRegionClosed(name);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "SharedRegion{" + name + ", " + size + " bytes" + (readOnly ? ", read-only" : "") +
+            (null != path ? ", " + path : "") + (closed ? ", closed" : "") + '}';
+    }
+}

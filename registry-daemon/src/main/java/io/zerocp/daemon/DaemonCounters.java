@@ -1,0 +1,149 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.ErrorReply;
+import io.zerocp.api.Verb;
+
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * What {@code STATS} and the metrics endpoint report. Written by the conductor only; read from any thread.
+ */
+final class DaemonCounters
+{
+    private static final int VERBS = Verb.values().length;
+    private static final int ERRORS = ErrorReply.values().length;
+    private static final int CAUSES = EndCause.values().length;
+
+    private static final int UNPARSED = VERBS;
+    private static final int ERROR_BASE = VERBS + 1;
+    private static final int SESSION_END_BASE = ERROR_BASE + ERRORS;
+    private static final int DROPPED_REPLIES = SESSION_END_BASE + CAUSES;
+    private static final int REGIONS_CREATED = DROPPED_REPLIES + 1;
+    private static final int REGIONS_REAPED = REGIONS_CREATED + 1;
+    private static final int REGIONS_DELETED = REGIONS_REAPED + 1;
+    private static final int AUTH_FAILURES = REGIONS_DELETED + 1;
+    private static final int SESSIONS_STARTED = AUTH_FAILURES + 1;
+    private static final int LENGTH = SESSIONS_STARTED + 1;
+
+    private final AtomicLongArray values = new AtomicLongArray(LENGTH);
+
+    private void increment(final int index)
+    {
+        values.lazySet(index, values.get(index) + 1); // single writer
+    }
+
+    void request(final Verb verb)
+    {
+        increment(null == verb ? UNPARSED : verb.ordinal());
+    }
+
+    void error(final ErrorReply error)
+    {
+        increment(ERROR_BASE + error.ordinal());
+    }
+
+    void sessionEnded(final EndCause cause)
+    {
+        increment(SESSION_END_BASE + cause.ordinal());
+    }
+
+    void droppedReply()
+    {
+        increment(DROPPED_REPLIES);
+    }
+
+    void regionCreated()
+    {
+        increment(REGIONS_CREATED);
+    }
+
+    void regionReaped()
+    {
+        increment(REGIONS_REAPED);
+    }
+
+    void regionDeleted()
+    {
+        increment(REGIONS_DELETED);
+    }
+
+    void authFailure()
+    {
+        increment(AUTH_FAILURES);
+    }
+
+    void sessionStarted()
+    {
+        increment(SESSIONS_STARTED);
+    }
+
+    long requests(final Verb verb)
+    {
+        return values.get(verb.ordinal());
+    }
+
+    long unparsedRequests()
+    {
+        return values.get(UNPARSED);
+    }
+
+    long totalRequests()
+    {
+        long sum = 0;
+        for (int i = 0; i <= UNPARSED; i++)
+        {
+            sum += values.get(i);
+        }
+        return sum;
+    }
+
+    long errors(final ErrorReply error)
+    {
+        return values.get(ERROR_BASE + error.ordinal());
+    }
+
+    long totalErrors()
+    {
+        long sum = 0;
+        for (int i = 0; i < ERRORS; i++)
+        {
+            sum += values.get(ERROR_BASE + i);
+        }
+        return sum;
+    }
+
+    long sessionsEnded(final EndCause cause)
+    {
+        return values.get(SESSION_END_BASE + cause.ordinal());
+    }
+
+    long droppedReplies()
+    {
+        return values.get(DROPPED_REPLIES);
+    }
+
+    long regionsCreated()
+    {
+        return values.get(REGIONS_CREATED);
+    }
+
+    long regionsReaped()
+    {
+        return values.get(REGIONS_REAPED);
+    }
+
+    long regionsDeleted()
+    {
+        return values.get(REGIONS_DELETED);
+    }
+
+    long authFailures()
+    {
+        return values.get(AUTH_FAILURES);
+    }
+
+    long sessionsStarted()
+    {
+        return values.get(SESSIONS_STARTED);
+    }
+}

@@ -1,0 +1,247 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.Protocol;
+import org.agrona.CloseHelper;
+import org.newsclub.net.unix.AFUNIXDatagramChannel;
+import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * The daemon's AF_UNIX datagram socket: non-blocking receive of one request at a time, non-blocking replies.
+ * <p>
+ * A reply never blocks: the kernel queues at most {@code net.unix.max_dgram_qlen} (10) datagrams per socket, so a
+ * blocking send to a client that never reads would stall every other client. A full queue or a dead peer just drops
+ * the reply. Requests are received into a buffer one byte longer than the limit because junixsocket truncates
+ * silently: a full buffer means the datagram was too long.
+ */
+final class DatagramTransport implements AutoCloseable
+{
+    private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
+    private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
+
+    private final Path socketPath;
+    private final AFUNIXDatagramChannel channel;
+    private final Selector selector;
+    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
+    private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
+    private AFUNIXDatagramChannel descriptorChannel;
+    private AFUNIXSocketAddress sender;
+    private ClientAddress senderKey;
+    private long unboundSenders;
+    private boolean closed;
+
+    private DatagramTransport(final Path socketPath, final AFUNIXDatagramChannel channel, final Selector selector)
+    {
+        this.socketPath = socketPath;
+        this.channel = channel;
+        this.selector = selector;
+    }
+
+    /**
+     * Binds the socket, replacing a stale socket file (the caller holds the instance lock, so no live daemon owns it).
+     */
+    static DatagramTransport bind(final Path socketPath, final Set<PosixFilePermission> mode) throws IOException
+    {
+        removeStaleSocket(socketPath);
+        final AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+        try
+        {
+            channel.bind(AFUNIXSocketAddress.of(socketPath));
+            Files.setPosixFilePermissions(socketPath, mode);
+            channel.configureBlocking(false);
+            // The JDK's default selector rejects junixsocket channels; its own provider's works.
+            final Selector selector = channel.provider().openSelector();
+            channel.register(selector, SelectionKey.OP_READ);
+            return new DatagramTransport(socketPath, channel, selector);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(channel);
+            throw ex;
+        }
+    }
+
+    private static void removeStaleSocket(final Path socketPath) throws IOException
+    {
+        final BasicFileAttributes attributes;
+        try
+        {
+            attributes = Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            return;
+        }
+        if (!attributes.isOther())
+        {
+            throw new IOException(socketPath + " exists and is not a socket; refusing to replace it");
+        }
+        Files.delete(socketPath);
+        LOG.info("replaced stale socket file {}", socketPath);
+    }
+
+    /**
+     * Receives one pending datagram without blocking.
+     *
+     * @return its length ({@code > MAX_REQUEST_LENGTH} when too long), 0 for a datagram that cannot be answered
+     * (unbound sender), or -1 when nothing is pending.
+     */
+    int receive() throws IOException
+    {
+        receiveBuffer.clear();
+        final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
+        final int length = receiveBuffer.position();
+        if (null == from)
+        {
+            if (length > 0)
+            {
+                if (unboundSenders++ == 0)
+                {
+                    LOG.warn("dropped a request from an unbound socket: clients must bind to get replies");
+                }
+                return 0;
+            }
+            return -1;
+        }
+        receiveBuffer.flip();
+        receiveBuffer.get(requestBytes, 0, length);
+        setSender(from);
+        return length;
+    }
+
+    byte[] requestBytes()
+    {
+        return requestBytes;
+    }
+
+    ClientAddress senderKey()
+    {
+        return senderKey;
+    }
+
+    private void setSender(final AFUNIXSocketAddress from) throws SocketException
+    {
+        if (from == sender)
+        {
+            return;
+        }
+        if (from.isInAbstractNamespace())
+        {
+            // junixsocket 2.10.1 pads received abstract names with NULs to the full sun_path; replies to the padded
+            // name are refused. Trimming restores the name the client bound.
+            final byte[] raw = from.getPathAsBytes();
+            int end = raw.length;
+            while (end > 1 && raw[end - 1] == 0)
+            {
+                end--;
+            }
+            final byte[] trimmed = Arrays.copyOf(raw, end);
+            sender = AFUNIXSocketAddress.of(trimmed);
+            senderKey = new ClientAddress(Arrays.copyOfRange(trimmed, 1, end), true);
+        }
+        else
+        {
+            sender = from;
+            senderKey = new ClientAddress(from.getPathAsBytes(), false);
+        }
+    }
+
+    /**
+     * Sends the reply to the sender of the last request, never blocking.
+     *
+     * @return whether it was queued to the client; false when the client is gone or its queue is full.
+     */
+    boolean reply(final ReplyBuffer reply)
+    {
+        final ByteBuffer buffer = reply.flip();
+        final FileDescriptor fd = reply.fileDescriptor();
+        try
+        {
+            if (null != fd)
+            {
+                return replyWithDescriptor(buffer, fd);
+            }
+            return channel.send(buffer, sender) > 0;
+        }
+        catch (final IOException ex)
+        {
+            // ECONNREFUSED / ENOENT: the client has gone; nothing to do but drop the reply.
+            LOG.debug("dropped reply to {}: {}", senderKey, ex.getMessage());
+            return false;
+        }
+    }
+
+    private boolean replyWithDescriptor(final ByteBuffer buffer, final FileDescriptor fd) throws IOException
+    {
+        // The bound socket refuses outbound descriptors unless connected, and connecting it would shut out every
+        // other client; an unbound side channel connects to this one client for one message.
+        if (null == descriptorChannel)
+        {
+            descriptorChannel = AFUNIXDatagramChannel.open();
+            descriptorChannel.configureBlocking(false);
+        }
+        try
+        {
+            descriptorChannel.connect(sender);
+            descriptorChannel.setOutboundFileDescriptors(fd);
+            return descriptorChannel.write(buffer) > 0;
+        }
+        finally
+        {
+            if (descriptorChannel.hasOutboundFileDescriptors())
+            {
+                descriptorChannel.setOutboundFileDescriptors((FileDescriptor[])null);
+            }
+            if (descriptorChannel.isConnected())
+            {
+                descriptorChannel.disconnect();
+            }
+        }
+    }
+
+    /** Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes. */
+    void awaitReadable(final long timeoutMs) throws IOException
+    {
+        selector.select(Math.max(1, timeoutMs));
+        selector.selectedKeys().clear();
+    }
+
+    void wakeup()
+    {
+        selector.wakeup();
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
+        try
+        {
+            Files.deleteIfExists(socketPath); // junixsocket leaves datagram socket files behind
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("cannot remove socket file {}: {}", socketPath, ex.toString());
+        }
+    }
+}

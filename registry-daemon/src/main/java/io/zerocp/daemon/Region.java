@@ -1,0 +1,52 @@
+package io.zerocp.daemon;
+
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * One region the daemon owns: a file {@code <shm-dir>/<name>_shm} of fixed size. Owned by the conductor thread.
+ */
+final class Region
+{
+    final String name;
+    final NameKey key;
+    final Path path;
+    final long size;
+    final boolean isStatic;
+    final long createdEpochMs;
+    final byte[] pathReply;
+    final byte[] sizeReply;
+
+    int holders;
+    boolean hadHolds;
+    /** Nanosecond deadline at which a lingering region with no holders is unlinked; 0 when not lingering. */
+    long reapDeadlineNs;
+    boolean removed;
+    /** Open descriptors handed out by GET_SHM_FD; kept for the region's life, closed when it goes. */
+    RandomAccessFile readWriteFile;
+    RandomAccessFile readOnlyFile;
+
+    Region(final String name, final Path path, final long size, final boolean isStatic, final long createdEpochMs)
+    {
+        this.name = name;
+        this.key = NameKey.of(name);
+        this.path = path;
+        this.size = size;
+        this.isStatic = isStatic;
+        this.createdEpochMs = createdEpochMs;
+        this.pathReply = path.toString().getBytes(StandardCharsets.UTF_8);
+        this.sizeReply = Long.toString(size).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    boolean isReapable()
+    {
+        return !isStatic && hadHolds && holders == 0;
+    }
+
+    @Override
+    public String toString()
+    {
+        return name + "(" + size + " bytes" + (isStatic ? ", static" : "") + ")";
+    }
+}

@@ -1,0 +1,139 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.ErrorReply;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Creates, checks and unlinks region files, never following a link and never leaving a sparse file behind.
+ * <p>
+ * tmpfs files are sparse: a file extended with {@code ftruncate} maps fine on a full tmpfs and then SIGBUSes the
+ * first process that touches a page. JDK 17's {@code FileChannel.map} extends with {@code ftruncate} too (measured:
+ * no blocks allocated). So every page is written once with zeros: the write fails with ENOSPC while nobody has the
+ * file mapped, and the partial file is removed.
+ */
+final class RegionFiles
+{
+    private static final Set<OpenOption> CREATE_OPTIONS = Set.of(
+        StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+
+    /**
+     * Creates {@code path} at full size with {@code mode}, optionally changing its group.
+     *
+     * @throws RegionException NAME_IN_USE when a file (or link) is in the way, NO_SPACE when tmpfs is full,
+     *                         INTERNAL for other I/O failures.
+     */
+    void create(final Path path, final long size, final Set<PosixFilePermission> mode, final GroupPrincipal group)
+        throws RegionException
+    {
+        try (FileChannel channel = FileChannel.open(path, CREATE_OPTIONS, PosixFilePermissions.asFileAttribute(mode)))
+        {
+            // The umask may have narrowed the mode given at creation; set it exactly. The file was created by us
+            // with O_EXCL|O_NOFOLLOW, and the shm dir is sticky, so nobody can have swapped it for a link.
+            Files.setPosixFilePermissions(path, mode);
+            if (null != group)
+            {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                    .setGroup(group);
+            }
+            reserve(channel, size);
+        }
+        catch (final FileAlreadyExistsException ex)
+        {
+            throw new RegionException(ErrorReply.NAME_IN_USE, "a file is already at " + path);
+        }
+        catch (final IOException ex)
+        {
+            deleteQuietly(path);
+            if (isNoSpace(ex))
+            {
+                throw new RegionException(ErrorReply.NO_SPACE, "no space for " + size + " bytes at " + path);
+            }
+            throw new RegionException(ErrorReply.INTERNAL, "cannot create " + path + ": " + ex);
+        }
+    }
+
+    /**
+     * @return the size of the regular file at {@code path}, or -1 when there is none or it is a link or not regular.
+     */
+    static long regularFileSize(final Path path)
+    {
+        try
+        {
+            final BasicFileAttributes attributes =
+                Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            return attributes.isRegularFile() ? attributes.size() : -1;
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
+    /**
+     * Unlinks a region file. Existing mappings stay valid; the memory goes when the last one is unmapped.
+     *
+     * @return whether a file was removed.
+     */
+    static boolean unlink(final Path path) throws IOException
+    {
+        try
+        {
+            Files.delete(path); // unlink(2) removes a link itself, never its target
+            return true;
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return false;
+        }
+    }
+
+    private void reserve(final FileChannel channel, final long size) throws IOException
+    {
+        long position = 0;
+        while (position < size)
+        {
+            zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
+            while (zeros.hasRemaining())
+            {
+                position += channel.write(zeros, position);
+            }
+        }
+    }
+
+    private static boolean isNoSpace(final IOException ex)
+    {
+        final String message = ex.getMessage();
+        return null != message && (message.contains("No space left") || message.contains("Disk quota exceeded"));
+    }
+
+    private static void deleteQuietly(final Path path)
+    {
+        try
+        {
+            Files.deleteIfExists(path);
+        }
+        catch (final IOException ignore)
+        {
+            // Nothing more can be done; the create already failed and says so.
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.zerocp.daemon;
+
+/**
+ * Where the registry reports each change of its durable state, so a restarted daemon can read it back.
+ * Called on the conductor thread, after the change is made in memory.
+ */
+interface RegistryJournal extends AutoCloseable
+{
+    /** Keeps nothing: the daemon forgets everything on restart. */
+    RegistryJournal NONE = new RegistryJournal()
+    {
+    };
+
+    default void regionCreated(final Region region)
+    {
+    }
+
+    default void regionRemoved(final Region region)
+    {
+    }
+
+    default void sessionStarted(final Session session)
+    {
+    }
+
+    /** The session's pid or grant changed. */
+    default void sessionUpdated(final Session session)
+    {
+    }
+
+    default void sessionEnded(final Session session)
+    {
+    }
+
+    default void holdAdded(final Session session, final Region region)
+    {
+    }
+
+    default void holdRemoved(final Session session, final Region region)
+    {
+    }
+
+    @Override
+    default void close()
+    {
+    }
+}

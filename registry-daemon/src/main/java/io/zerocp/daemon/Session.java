@@ -1,0 +1,41 @@
+package io.zerocp.daemon;
+
+import java.util.LinkedHashSet;
+
+/**
+ * One client's lease: who it is (socket address, claimed pid), what it holds, whether it authenticated, when it was
+ * last heard from. Owned by the conductor thread; other threads only carry references to it in events.
+ */
+final class Session
+{
+    final ClientAddress address;
+    final long id;
+    final long startedEpochMs;
+    final LinkedHashSet<Region> holds = new LinkedHashSet<>();
+
+    long processId;
+    long processStartTicks;
+    long lastSeenNs;
+    long bytesHeld;
+    TokenGrant grant;
+    boolean ended;
+
+    Session(final ClientAddress address, final long id, final long startedEpochMs, final long nowNs)
+    {
+        this.address = address;
+        this.id = id;
+        this.startedEpochMs = startedEpochMs;
+        this.lastSeenNs = nowNs;
+    }
+
+    boolean isAuthenticated()
+    {
+        return null != grant;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "session#" + id + "[" + address + (processId > 0 ? ", pid " + processId : "") + "]";
+    }
+}

@@ -1,0 +1,488 @@
+package io.zerocp.daemon;
+
+import org.agrona.CloseHelper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+
+/**
+ * An append-only journal of the registry's durable state (regions, sessions, holds), compacted by write-then-rename.
+ * <p>
+ * Each record is {@code [int length][int crc32c][payload]}. A {@code kill -9} can only cut the last record short;
+ * on start the journal is read up to the first record whose length or checksum is wrong, the rest is logged and cut
+ * off. The journal lives next to the regions (by default in the shm directory), so it shares their lifetime: both
+ * survive a daemon crash, both go with a reboot, and there is nothing to back up. Writes go to the page cache, which
+ * survives the process; no fsync is needed for that.
+ */
+final class StateJournal implements RegistryJournal
+{
+    private static final Logger LOG = LoggerFactory.getLogger(StateJournal.class);
+
+    static final String FILE_NAME = "registry.journal";
+    private static final int MAX_RECORD = 64 * 1024;
+    private static final int HEADER = 8;
+    private static final int MIN_COMPACT_RECORDS = 10_000;
+
+    private static final byte REGION = 1;
+    private static final byte REGION_REMOVED = 2;
+    private static final byte SESSION = 3;
+    private static final byte SESSION_UPDATED = 4;
+    private static final byte SESSION_ENDED = 5;
+    private static final byte HOLD = 6;
+    private static final byte HOLD_REMOVED = 7;
+
+    private final Path path;
+    private final ByteBuffer record = ByteBuffer.allocateDirect(MAX_RECORD);
+    private final CRC32C crc = new CRC32C();
+    private FileChannel channel;
+    private long position;
+    private long recordsSinceCompaction;
+    private boolean suspended;
+    private Registry registry;
+
+    private StateJournal(final Path path)
+    {
+        this.path = path;
+    }
+
+    static StateJournal open(final Path stateDir) throws IOException
+    {
+        return new StateJournal(stateDir.resolve(FILE_NAME));
+    }
+
+    Path path()
+    {
+        return path;
+    }
+
+    /**
+     * Reads the journal back into {@code registry}: regions whose files are intact, sessions whose process is still
+     * alive (or that never named one) with a fresh lease, and their holds. Then writes a compact journal.
+     */
+    void restoreInto(final Registry registry, final ProcessProbe probe) throws IOException
+    {
+        this.registry = registry;
+        suspended = true;
+        final Replay replay = new Replay();
+        if (Files.exists(path))
+        {
+            readInto(replay);
+        }
+
+        final Map<String, Region> regions = new HashMap<>();
+        for (final SavedRegion saved : replay.regions.values())
+        {
+            final Region region = registry.restore(saved.name, saved.size, saved.isStatic, saved.createdEpochMs);
+            if (null != region)
+            {
+                region.hadHolds = saved.hadHolds;
+                regions.put(saved.name, region);
+            }
+        }
+
+        int restoredSessions = 0;
+        int deadSessions = 0;
+        final List<Session> ended = new ArrayList<>();
+        for (final SavedSession saved : replay.sessions.values())
+        {
+            final Session session = registry.leases().restore(saved.address, saved.id, saved.startedEpochMs);
+            restoredSessions++;
+            if (null != saved.grantId)
+            {
+                for (final TokenGrant grant : registry.tokens())
+                {
+                    if (grant.id.equals(saved.grantId))
+                    {
+                        registry.grant(session, grant);
+                    }
+                }
+                if (saved.grantId.equals(TokenGrant.OPEN.id) && registry.tokens().isEmpty())
+                {
+                    registry.grant(session, TokenGrant.OPEN);
+                }
+            }
+            for (final String name : saved.holds)
+            {
+                final Region region = regions.get(name);
+                if (null != region)
+                {
+                    registry.hold(session, region);
+                }
+            }
+            if (saved.pid > 0)
+            {
+                if (probe.startTicks(saved.pid) == saved.startTicks)
+                {
+                    registry.watchProcess(session, saved.pid, saved.startTicks);
+                }
+                else
+                {
+                    ended.add(session);
+                }
+            }
+        }
+        for (final Region region : regions.values())
+        {
+            if (region.isReapable())
+            {
+                registry.scheduleReap(region);
+            }
+        }
+        suspended = false;
+        for (final Session session : ended)
+        {
+            deadSessions++;
+            registry.endSession(session, EndCause.PROCESS_EXIT);
+        }
+        if (!replay.regions.isEmpty() || !replay.sessions.isEmpty())
+        {
+            LOG.info("restored {} region(s) and {} session(s) from {}; {} session(s) whose process died while the " +
+                "daemon was down were ended", regions.size(), restoredSessions, path, deadSessions);
+        }
+        compact();
+    }
+
+    private void readInto(final Replay replay) throws IOException
+    {
+        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final long size = in.size();
+            final ByteBuffer header = ByteBuffer.allocate(HEADER);
+            long offset = 0;
+            String problem = null;
+            while (offset < size)
+            {
+                header.clear();
+                if (in.read(header, offset) < HEADER || header.hasRemaining())
+                {
+                    problem = "record header cut short";
+                    break;
+                }
+                header.flip();
+                final int length = header.getInt();
+                final int checksum = header.getInt();
+                if (length <= 0 || length > MAX_RECORD || offset + HEADER + length > size)
+                {
+                    problem = "record length " + length + " does not fit";
+                    break;
+                }
+                final ByteBuffer payload = ByteBuffer.allocate(length);
+                while (payload.hasRemaining() && in.read(payload, offset + HEADER + payload.position()) > 0)
+                {
+                    // read fully
+                }
+                payload.flip();
+                crc.reset();
+                crc.update(payload.duplicate());
+                if ((int)crc.getValue() != checksum)
+                {
+                    problem = "checksum mismatch";
+                    break;
+                }
+                try
+                {
+                    replay.apply(payload);
+                }
+                catch (final RuntimeException ex)
+                {
+                    problem = "unreadable record (" + ex + ")";
+                    break;
+                }
+                offset += HEADER + length;
+            }
+            if (null != problem)
+            {
+                LOG.warn("state journal {}: {} at offset {}; ignoring the last {} byte(s) (a crash mid-write)",
+                    path, problem, offset, size - offset);
+                in.truncate(offset);
+            }
+        }
+    }
+
+    /** Rewrites the journal as the current state alone: write a new file, then rename it over the old one. */
+    void compact() throws IOException
+    {
+        final Path temp = path.resolveSibling(FILE_NAME + ".tmp");
+        CloseHelper.quietClose(channel);
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE);
+        position = 0;
+        for (final Region region : registry.regions())
+        {
+            regionCreated(region);
+        }
+        for (final Session session : registry.leases().sessions())
+        {
+            sessionStarted(session);
+            sessionUpdated(session);
+            for (final Region region : session.holds)
+            {
+                holdAdded(session, region);
+            }
+        }
+        channel.force(true);
+        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        recordsSinceCompaction = 0;
+    }
+
+    @Override
+    public void regionCreated(final Region region)
+    {
+        begin(REGION);
+        putString(region.name);
+        record.putLong(region.size);
+        record.put((byte)((region.isStatic ? 1 : 0) | (region.hadHolds ? 2 : 0)));
+        record.putLong(region.createdEpochMs);
+        end();
+    }
+
+    @Override
+    public void regionRemoved(final Region region)
+    {
+        begin(REGION_REMOVED);
+        putString(region.name);
+        end();
+    }
+
+    @Override
+    public void sessionStarted(final Session session)
+    {
+        begin(SESSION);
+        record.putLong(session.id);
+        record.put((byte)(session.address.isAbstract() ? 1 : 0));
+        record.putShort((short)session.address.bytes().length);
+        record.put(session.address.bytes());
+        record.putLong(session.startedEpochMs);
+        end();
+    }
+
+    @Override
+    public void sessionUpdated(final Session session)
+    {
+        begin(SESSION_UPDATED);
+        record.putLong(session.id);
+        record.putLong(session.processId);
+        record.putLong(session.processStartTicks);
+        putString(null == session.grant ? "" : session.grant.id);
+        end();
+    }
+
+    @Override
+    public void sessionEnded(final Session session)
+    {
+        begin(SESSION_ENDED);
+        record.putLong(session.id);
+        end();
+    }
+
+    @Override
+    public void holdAdded(final Session session, final Region region)
+    {
+        begin(HOLD);
+        record.putLong(session.id);
+        putString(region.name);
+        end();
+    }
+
+    @Override
+    public void holdRemoved(final Session session, final Region region)
+    {
+        begin(HOLD_REMOVED);
+        record.putLong(session.id);
+        putString(region.name);
+        end();
+    }
+
+    private void begin(final byte type)
+    {
+        record.clear();
+        record.position(HEADER);
+        record.put(type);
+    }
+
+    private void putString(final String s)
+    {
+        final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        record.putShort((short)bytes.length);
+        record.put(bytes);
+    }
+
+    private void end()
+    {
+        if (suspended || null == channel)
+        {
+            return;
+        }
+        final int length = record.position() - HEADER;
+        record.flip();
+        crc.reset();
+        crc.update(record.duplicate().position(HEADER));
+        record.putInt(0, length);
+        record.putInt(4, (int)crc.getValue());
+        try
+        {
+            while (record.hasRemaining())
+            {
+                position += channel.write(record, position);
+            }
+            if (++recordsSinceCompaction > MIN_COMPACT_RECORDS &&
+                recordsSinceCompaction > 4L * (registry.regionCount() + registry.leases().size()))
+            {
+                compact();
+            }
+        }
+        catch (final IOException ex)
+        {
+            // The daemon keeps serving; a restart would miss this change. Say so loudly.
+            LOG.error("cannot write state journal {}: {}", path, ex.toString());
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        if (null != channel && channel.isOpen())
+        {
+            try
+            {
+                compact();
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("cannot compact state journal on close: {}", ex.toString());
+            }
+            CloseHelper.quietClose(channel);
+        }
+    }
+
+    private static final class SavedRegion
+    {
+        String name;
+        long size;
+        boolean isStatic;
+        boolean hadHolds;
+        long createdEpochMs;
+    }
+
+    private static final class SavedSession
+    {
+        long id;
+        ClientAddress address;
+        long startedEpochMs;
+        long pid;
+        long startTicks;
+        String grantId;
+        final List<String> holds = new ArrayList<>();
+    }
+
+    /** The state as the journal describes it so far. */
+    private static final class Replay
+    {
+        final Map<String, SavedRegion> regions = new LinkedHashMap<>();
+        final Map<Long, SavedSession> sessions = new LinkedHashMap<>();
+
+        void apply(final ByteBuffer b)
+        {
+            final byte type = b.get();
+            switch (type)
+            {
+                case REGION:
+                {
+                    final SavedRegion r = new SavedRegion();
+                    r.name = getString(b);
+                    r.size = b.getLong();
+                    final byte flags = b.get();
+                    r.isStatic = 0 != (flags & 1);
+                    r.hadHolds = 0 != (flags & 2);
+                    r.createdEpochMs = b.getLong();
+                    regions.put(r.name, r);
+                    break;
+                }
+                case REGION_REMOVED:
+                {
+                    final String name = getString(b);
+                    regions.remove(name);
+                    for (final SavedSession s : sessions.values())
+                    {
+                        s.holds.remove(name);
+                    }
+                    break;
+                }
+                case SESSION:
+                {
+                    final SavedSession s = new SavedSession();
+                    s.id = b.getLong();
+                    final boolean isAbstract = b.get() != 0;
+                    final byte[] address = new byte[b.getShort()];
+                    b.get(address);
+                    s.address = new ClientAddress(address, isAbstract);
+                    s.startedEpochMs = b.getLong();
+                    sessions.put(s.id, s);
+                    break;
+                }
+                case SESSION_UPDATED:
+                {
+                    final SavedSession s = sessions.get(b.getLong());
+                    final long pid = b.getLong();
+                    final long ticks = b.getLong();
+                    final String grant = getString(b);
+                    if (null != s)
+                    {
+                        s.pid = pid;
+                        s.startTicks = ticks;
+                        s.grantId = grant.isEmpty() ? null : grant;
+                    }
+                    break;
+                }
+                case SESSION_ENDED:
+                    sessions.remove(b.getLong());
+                    break;
+                case HOLD:
+                {
+                    final SavedSession s = sessions.get(b.getLong());
+                    final String name = getString(b);
+                    final SavedRegion r = regions.get(name);
+                    if (null != s && null != r && !s.holds.contains(name))
+                    {
+                        s.holds.add(name);
+                        r.hadHolds = true;
+                    }
+                    break;
+                }
+                case HOLD_REMOVED:
+                {
+                    final SavedSession s = sessions.get(b.getLong());
+                    final String name = getString(b);
+                    if (null != s)
+                    {
+                        s.holds.remove(name);
+                    }
+                    break;
+                }
+                default:
+                    throw new IllegalStateException("unknown record type " + type);
+            }
+        }
+
+        private static String getString(final ByteBuffer b)
+        {
+            final byte[] bytes = new byte[b.getShort() & 0xFFFF];
+            b.get(bytes);
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+}

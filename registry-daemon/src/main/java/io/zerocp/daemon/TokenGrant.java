@@ -1,0 +1,65 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.RegionNames;
+
+import java.util.List;
+
+/**
+ * What one token allows: which names, whether it may create, whether it may administer, and its quotas. Immutable.
+ */
+final class TokenGrant
+{
+    /** The grant every client has when no tokens are configured (auth off). */
+    static final TokenGrant OPEN = new TokenGrant("open", null, List.of("*"), true, true,
+        Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /** The grant of a sender that has not authenticated while auth is on: nothing. */
+    static final TokenGrant NONE = new TokenGrant("none", null, List.of(), false, false, 0, 0, 0);
+
+    final String id;
+    final byte[] sha256;
+    final List<String> allow;
+    final boolean mayCreate;
+    final boolean admin;
+    final long maxRegions;
+    final long maxBytes;
+    final long maxRegionSize;
+
+    TokenGrant(
+        final String id,
+        final byte[] sha256,
+        final List<String> allow,
+        final boolean mayCreate,
+        final boolean admin,
+        final long maxRegions,
+        final long maxBytes,
+        final long maxRegionSize)
+    {
+        this.id = id;
+        this.sha256 = sha256;
+        this.allow = List.copyOf(allow);
+        this.mayCreate = mayCreate;
+        this.admin = admin;
+        this.maxRegions = maxRegions;
+        this.maxBytes = maxBytes;
+        this.maxRegionSize = maxRegionSize;
+    }
+
+    boolean allows(final String regionName)
+    {
+        for (int i = 0, n = allow.size(); i < n; i++)
+        {
+            if (RegionNames.matches(allow.get(i), regionName))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "token " + id;
+    }
+}
