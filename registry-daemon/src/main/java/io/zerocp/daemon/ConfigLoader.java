@@ -52,8 +52,8 @@ public final class ConfigLoader
         return build(file, overrides);
     }
 
-    /** Parses config text; for tests and for reloading policies. */
-    static DaemonConfig parse(final String json, final Overrides overrides) throws ConfigException
+    /** Parses config text (tests, tools). */
+    public static DaemonConfig parse(final String json, final Overrides overrides) throws ConfigException
     {
         try
         {
