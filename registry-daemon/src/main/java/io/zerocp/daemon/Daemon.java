@@ -93,11 +93,16 @@ public final class Daemon implements AutoCloseable
                     "create and open regions (see docs/security.md)", config.socketPath);
             }
 
+            registry.publishGauges();
+            if (config.metricsPort > 0)
+            {
+                resources.add(MetricsEndpoint.start(config.metricsPort, counters));
+            }
             final DatagramTransport transport = DatagramTransport.bind(config.socketPath, config.socketMode);
             final RequestHandler handler = new RequestHandler(config, registry, access,
                 new AuthThrottle(nanoClock, config.authFailuresPerSender, config.authFailuresGlobal,
                     config.authFailureWindowMs),
-                probe, counters, new AdminRequests(registry, counters), new RegionDescriptors());
+                probe, counters, new AdminRequests(registry, counters, epochClock), new RegionDescriptors());
 
             final List<AutoCloseable> closeOnStop = new ArrayList<>(resources);
             closeOnStop.add(0, transport);

@@ -23,7 +23,10 @@ final class DaemonCounters
     private static final int REGIONS_DELETED = REGIONS_REAPED + 1;
     private static final int AUTH_FAILURES = REGIONS_DELETED + 1;
     private static final int SESSIONS_STARTED = AUTH_FAILURES + 1;
-    private static final int LENGTH = SESSIONS_STARTED + 1;
+    private static final int GAUGE_REGIONS = SESSIONS_STARTED + 1;
+    private static final int GAUGE_BYTES = GAUGE_REGIONS + 1;
+    private static final int GAUGE_SESSIONS = GAUGE_BYTES + 1;
+    private static final int LENGTH = GAUGE_SESSIONS + 1;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
 
@@ -75,6 +78,29 @@ final class DaemonCounters
     void sessionStarted()
     {
         increment(SESSIONS_STARTED);
+    }
+
+    /** Publishes the registry's size for readers on other threads (metrics). */
+    void gauges(final long regions, final long bytes, final long sessions)
+    {
+        values.lazySet(GAUGE_REGIONS, regions);
+        values.lazySet(GAUGE_BYTES, bytes);
+        values.lazySet(GAUGE_SESSIONS, sessions);
+    }
+
+    long regionsGauge()
+    {
+        return values.get(GAUGE_REGIONS);
+    }
+
+    long bytesGauge()
+    {
+        return values.get(GAUGE_BYTES);
+    }
+
+    long sessionsGauge()
+    {
+        return values.get(GAUGE_SESSIONS);
     }
 
     long requests(final Verb verb)

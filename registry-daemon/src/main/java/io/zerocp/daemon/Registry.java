@@ -43,6 +43,7 @@ final class Registry
     private final IdentityHashMap<TokenGrant, long[]> usage = new IdentityHashMap<>();
     private final Map<String, GroupPrincipal> groups = new HashMap<>();
     private final long lingerNs;
+    private long totalBytes;
 
     Registry(
         final DaemonConfig config,
@@ -102,12 +103,19 @@ final class Registry
 
     long totalBytes()
     {
-        long sum = 0;
-        for (final Region r : regions.values())
-        {
-            sum += r.size;
-        }
-        return sum;
+        return totalBytes;
+    }
+
+    private void added(final Region region)
+    {
+        regions.put(region.key, region);
+        totalBytes += region.size;
+        publishGauges();
+    }
+
+    void publishGauges()
+    {
+        counters.gauges(regions.size(), totalBytes, leases.size());
     }
 
     LeaseTable leases()
@@ -157,7 +165,7 @@ final class Registry
             files.create(path, size, modeFor(name), groupFor(name));
             counters.regionCreated();
         }
-        regions.put(region.key, region);
+        added(region);
         journal.regionCreated(region);
     }
 
@@ -171,7 +179,7 @@ final class Registry
         final Path path = pathOf(name);
         files.create(path, size, modeFor(name), groupFor(name));
         final Region region = new Region(name, path, size, false, epochClock.time());
-        regions.put(region.key, region);
+        added(region);
         counters.regionCreated();
         journal.regionCreated(region);
         LOG.info("created region {} ({} bytes) at {}", name, size, path);
@@ -190,7 +198,7 @@ final class Registry
             return null;
         }
         final Region region = new Region(name, path, size, isStatic, createdEpochMs);
-        regions.put(region.key, region);
+        added(region);
         return region;
     }
 
@@ -277,6 +285,7 @@ final class Registry
     {
         final Session session = leases.start(address, epochClock.time());
         counters.sessionStarted();
+        publishGauges();
         journal.sessionStarted(session);
         LOG.info("{} started", session);
         return session;
@@ -306,6 +315,7 @@ final class Registry
         watcher.unwatch(session);
         leases.remove(session);
         counters.sessionEnded(cause);
+        publishGauges();
         journal.sessionEnded(session);
         LOG.info("{} ended: {}; released {} hold(s)", session, cause.description, held.size());
     }
@@ -384,6 +394,8 @@ final class Registry
     {
         region.removed = true;
         regions.remove(region.key);
+        totalBytes -= region.size;
+        publishGauges();
         RegionDescriptors.close(region);
         try
         {

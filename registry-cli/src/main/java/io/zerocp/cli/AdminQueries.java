@@ -1,0 +1,71 @@
+package io.zerocp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zerocp.api.Protocol;
+import io.zerocp.client.RegistryClient;
+import io.zerocp.client.RegistryException;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the admin replies ({@code LIST}, {@code CLIENTS}, {@code STATS}), following pages until the last.
+ */
+final class AdminQueries
+{
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private AdminQueries()
+    {
+    }
+
+    static List<JsonNode> regions(final RegistryClient client)
+    {
+        return pages(client, "LIST", "regions");
+    }
+
+    static List<JsonNode> clients(final RegistryClient client)
+    {
+        return pages(client, "CLIENTS", "clients");
+    }
+
+    static JsonNode stats(final RegistryClient client)
+    {
+        return parse(client.request("STATS"), "STATS");
+    }
+
+    private static List<JsonNode> pages(final RegistryClient client, final String verb, final String field)
+    {
+        final List<JsonNode> all = new ArrayList<>();
+        long offset = 0;
+        while (true)
+        {
+            final JsonNode page = parse(client.request(offset == 0 ? verb : verb + ":offset=" + offset), verb);
+            page.path(field).forEach(all::add);
+            final JsonNode next = page.path("next");
+            if (next.isNull() || next.isMissingNode() || next.asLong() <= offset)
+            {
+                return all;
+            }
+            offset = next.asLong();
+        }
+    }
+
+    private static JsonNode parse(final String reply, final String verb)
+    {
+        if (Protocol.isError(reply))
+        {
+            throw new RegistryException(io.zerocp.api.ErrorReply.fromReply(reply), verb + " refused: " + reply);
+        }
+        try
+        {
+            return MAPPER.readTree(reply);
+        }
+        catch (final IOException ex)
+        {
+            throw new RegistryException(verb + " reply is not JSON: " + ex.getMessage(), ex);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.zerocp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.zerocp.client.RegistryClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code zerocp top}: a live view like {@code pw-top}: health line with request and error rates, then regions and
+ * clients sorted by bytes, refreshed every interval.
+ */
+@Command(name = "top", mixinStandardHelpOptions = true,
+    description = "Live table of regions and clients sorted by bytes, request and error rates.")
+final class TopCommand implements Callable<Integer>
+{
+    private static final String CLEAR = "\033[H\033[2J";
+
+    @Mixin
+    ZerocpCli.Connection connection;
+
+    @Option(names = "--interval-ms", defaultValue = "1000", description = "Refresh period (default ${DEFAULT-VALUE}).")
+    long intervalMs;
+
+    @Option(names = "--iterations", defaultValue = "0", description = "Stop after N refreshes (0: until Ctrl-C).")
+    int iterations;
+
+    @Option(names = "--once", description = "One refresh without clearing the screen (for scripts and tests).")
+    boolean once;
+
+    @Option(names = "--rows", defaultValue = "15", description = "Rows per table (default ${DEFAULT-VALUE}).")
+    int rows;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final int limit = once ? 1 : iterations;
+        try (RegistryClient client = connection.open())
+        {
+            JsonNode previous = AdminQueries.stats(client);
+            long previousNs = System.nanoTime();
+            for (int i = 0; limit == 0 || i < limit; i++)
+            {
+                Thread.sleep(intervalMs);
+                final JsonNode stats = AdminQueries.stats(client);
+                final long now = System.nanoTime();
+                final double seconds = Math.max(1e-3, (now - previousNs) / 1e9);
+                final List<JsonNode> regions = AdminQueries.regions(client);
+                final List<JsonNode> clients = AdminQueries.clients(client);
+                if (!once)
+                {
+                    out.print(CLEAR);
+                }
+                render(out, stats, previous, seconds, regions, clients);
+                previous = stats;
+                previousNs = now;
+            }
+        }
+        return 0;
+    }
+
+    private void render(
+        final PrintWriter out,
+        final JsonNode stats,
+        final JsonNode previous,
+        final double seconds,
+        final List<JsonNode> regions,
+        final List<JsonNode> clients)
+    {
+        final double requestRate =
+            (stats.path("requestsTotal").asLong() - previous.path("requestsTotal").asLong()) / seconds;
+        final double errorRate = (stats.path("errorsTotal").asLong() - previous.path("errorsTotal").asLong()) / seconds;
+        out.printf("zerocpd up %s | %.0f req/s | %.0f err/s | %d regions (%s) | %d sessions | reaped %d | died %d%n",
+            TextTable.millis(stats.path("uptimeMs").asLong()), requestRate, errorRate, stats.path("regions").asLong(),
+            TextTable.bytes(stats.path("bytes").asLong()), stats.path("sessions").asLong(),
+            stats.path("regionsReaped").asLong(), stats.path("sessionsEnded").path("processExit").asLong());
+        out.println();
+        regions.sort(Comparator.comparingLong((JsonNode r) -> r.path("size").asLong()).reversed());
+        AdminCommands.printRegions(regions.subList(0, Math.min(rows, regions.size())), out);
+        out.println();
+        clients.sort(Comparator.comparingLong((JsonNode c) -> c.path("bytesHeld").asLong()).reversed());
+        AdminCommands.printClients(clients.subList(0, Math.min(rows, clients.size())), out);
+        out.flush();
+    }
+}

@@ -1,0 +1,89 @@
+package io.zerocp.cli;
+
+import io.zerocp.client.RegistryClient;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+
+/**
+ * {@code zerocp}: a person's way to poke the daemon, as the seed did with socat, plus the admin views.
+ */
+@Command(
+    name = "zerocp",
+    mixinStandardHelpOptions = true,
+    version = "zerocp 0.1.0",
+    description = "Talk to zerocpd: query regions, see who holds what, watch it live.",
+    subcommands = {
+        SimpleCommands.Ping.class,
+        SimpleCommands.PathOf.class,
+        SimpleCommands.SizeOf.class,
+        SimpleCommands.Send.class,
+        SimpleCommands.Delete.class,
+        AdminCommands.Ls.class,
+        AdminCommands.Clients.class,
+        AdminCommands.Stat.class,
+        TopCommand.class,
+        TokenCommand.class,
+        CommandLine.HelpCommand.class,
+    })
+public final class ZerocpCli
+{
+    /** Options every command that talks to the daemon shares. */
+    static final class Connection
+    {
+        @Option(names = "--socket", paramLabel = "PATH",
+            description = "Daemon socket (default $ZEROCP_SOCKET or /tmp/shm_daemon.sock).")
+        Path socket;
+
+        @Option(names = "--token", paramLabel = "TOKEN", description = "Token to authenticate with (default $ZEROCP_TOKEN).")
+        String token;
+
+        @Option(names = "--timeout-ms", paramLabel = "MS", defaultValue = "2000",
+            description = "Give up after this long (default ${DEFAULT-VALUE}).")
+        long timeoutMs;
+
+        /** A client with no lease: tools must not hold regions. */
+        RegistryClient open()
+        {
+            final RegistryClient.Builder builder = RegistryClient.builder()
+                .register(false)
+                .timeout(Duration.ofMillis(timeoutMs));
+            final Path path = null != socket ? socket :
+                null != System.getenv("ZEROCP_SOCKET") ? Paths.get(System.getenv("ZEROCP_SOCKET")) : null;
+            if (null != path)
+            {
+                builder.socketPath(path);
+            }
+            final String t = null != token ? token : System.getenv("ZEROCP_TOKEN");
+            if (null != t && !t.isEmpty())
+            {
+                builder.token(t);
+            }
+            return builder.build();
+        }
+    }
+
+    private ZerocpCli()
+    {
+    }
+
+    static CommandLine commandLine()
+    {
+        final CommandLine commandLine = new CommandLine(new ZerocpCli());
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) ->
+        {
+            cmd.getErr().println("zerocp: " + ex.getMessage());
+            return 1;
+        });
+        return commandLine;
+    }
+
+    public static void main(final String[] args)
+    {
+        System.exit(commandLine().execute(args));
+    }
+}
