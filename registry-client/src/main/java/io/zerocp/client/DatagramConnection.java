@@ -4,12 +4,11 @@ import io.zerocp.api.Protocol;
 import org.agrona.CloseHelper;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
-import org.newsclub.net.unix.FileDescriptorCast;
 
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
@@ -206,11 +205,15 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
+    /**
+     * Closes a received descriptor. Closing the {@code FileChannel} that {@code FileDescriptorCast} makes of it does
+     * not close the descriptor (measured: one leaked fd per message); a {@code FileInputStream} over it does.
+     */
     static void closeDescriptor(final FileDescriptor fd)
     {
         try
         {
-            FileDescriptorCast.using(fd).as(FileChannel.class).close();
+            new FileInputStream(fd).close();
         }
         catch (final IOException ignore)
         {

@@ -250,6 +250,10 @@ public final class RegistryClient implements AutoCloseable
                         mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
                             FileChannel.MapMode.READ_WRITE, 0, regionSize);
                     }
+                    finally
+                    {
+                        DatagramConnection.closeDescriptor(descriptor); // the mapping outlives the descriptor
+                    }
                 }
                 else
                 {

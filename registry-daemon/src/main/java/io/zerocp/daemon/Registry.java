@@ -30,6 +30,9 @@ final class Registry
 {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
 
+    private static final Set<PosixFilePermission> OWNER_ONLY =
+        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+
     private final DaemonConfig config;
     private final RegionFiles files;
     private final LeaseTable leases;
@@ -434,11 +437,15 @@ final class Registry
 
     private Set<PosixFilePermission> modeFor(final String name)
     {
+        if (isPrivate(name))
+        {
+            return OWNER_ONLY; // private regions are reached by descriptor only, so nobody else needs the file
+        }
         for (final DaemonConfig.RegionMode mode : config.regionModes)
         {
             if (RegionNames.matches(mode.pattern(), name))
             {
-                return isPrivate(name) ? config.regionMode : mode.mode();
+                return mode.mode();
             }
         }
         return config.regionMode;

@@ -52,6 +52,7 @@ final class StateJournal implements RegistryJournal
     private long position;
     private long recordsSinceCompaction;
     private boolean suspended;
+    private boolean compacting;
     private Registry registry;
 
     private StateJournal(final Path path)
@@ -216,6 +217,23 @@ final class StateJournal implements RegistryJournal
     /** Rewrites the journal as the current state alone: write a new file, then rename it over the old one. */
     void compact() throws IOException
     {
+        if (compacting)
+        {
+            return;
+        }
+        compacting = true;
+        try
+        {
+            writeSnapshot();
+        }
+        finally
+        {
+            compacting = false;
+        }
+    }
+
+    private void writeSnapshot() throws IOException
+    {
         final Path temp = path.resolveSibling(FILE_NAME + ".tmp");
         CloseHelper.quietClose(channel);
         channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
@@ -339,7 +357,7 @@ final class StateJournal implements RegistryJournal
             {
                 position += channel.write(record, position);
             }
-            if (++recordsSinceCompaction > MIN_COMPACT_RECORDS &&
+            if (++recordsSinceCompaction > MIN_COMPACT_RECORDS && !compacting &&
                 recordsSinceCompaction > 4L * (registry.regionCount() + registry.leases().size()))
             {
                 compact();

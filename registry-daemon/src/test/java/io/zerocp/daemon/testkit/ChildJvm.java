@@ -27,13 +27,124 @@ public final class ChildJvm implements AutoCloseable
 
     public static ChildJvm start(final Class<?> mainClass, final String... args)
     {
-        final List<String> command = new ArrayList<>();
+        return launch(List.of(), System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
+     * Runs the main class as another user (needs root and {@code setpriv}). The class path is copied to a
+     * world-readable temp dir first, since the build's own files (e.g. {@code ~/.m2}) may be private to root.
+     */
+    public static ChildJvm startAs(final String user, final Class<?> mainClass, final String... args)
+    {
+        return launch(List.of("setpriv", "--reuid=" + user, "--regid=" + groupOf(user), "--clear-groups", "--"),
+            readableClassPath(), mainClass, args);
+    }
+
+    /** @return whether {@link #startAs} can work here: running as root with setpriv and the user present. */
+    public static boolean canRunAs(final String user)
+    {
+        try
+        {
+            final Process p = new ProcessBuilder("setpriv", "--reuid=" + user, "--regid=" + groupOf(user),
+                "--clear-groups", "--", "true").redirectErrorStream(true).start();
+            return "root".equals(System.getProperty("user.name")) && p.waitFor(10, TimeUnit.SECONDS) &&
+                p.exitValue() == 0;
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            return false;
+        }
+    }
+
+    private static String groupOf(final String user)
+    {
+        try
+        {
+            final Process p = new ProcessBuilder("id", "-g", user).redirectErrorStream(true).start();
+            final String gid = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+                .trim();
+            return p.waitFor() == 0 ? gid : user;
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            return user;
+        }
+    }
+
+    private static String readableClassPath;
+
+    /** Copies the class path once per test JVM; a shutdown hook removes the copy. */
+    private static synchronized String readableClassPath()
+    {
+        if (null != readableClassPath)
+        {
+            return readableClassPath;
+        }
+        try
+        {
+            final Path dir = Files.createTempDirectory("zerocp-cp-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> TestDirs.deleteTree(dir)));
+            final List<String> entries = new ArrayList<>();
+            int i = 0;
+            for (final String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+            {
+                final Path source = Paths.get(entry);
+                if (!Files.exists(source))
+                {
+                    continue;
+                }
+                final Path target = dir.resolve((i++) + "-" + source.getFileName());
+                if (Files.isDirectory(source))
+                {
+                    try (java.util.stream.Stream<Path> files = Files.walk(source))
+                    {
+                        for (final Path f : (Iterable<Path>)files::iterator)
+                        {
+                            final Path t = target.resolve(source.relativize(f).toString());
+                            if (Files.isDirectory(f))
+                            {
+                                Files.createDirectories(t);
+                            }
+                            else
+                            {
+                                Files.copy(f, t);
+                            }
+                        }
+                    }
+                }
+                else
+                {
+                    Files.copy(source, target);
+                }
+                entries.add(target.toString());
+            }
+            try (java.util.stream.Stream<Path> all = Files.walk(dir))
+            {
+                for (final Path p : (Iterable<Path>)all::iterator)
+                {
+                    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+            }
+            readableClassPath = String.join(java.io.File.pathSeparator, entries);
+            return readableClassPath;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    private static ChildJvm launch(
+        final List<String> prefix, final String classPath, final Class<?> mainClass, final String... args)
+    {
+        final List<String> command = new ArrayList<>(prefix);
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
         command.add("-Xshare:auto");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(classPath);
         command.add(mainClass.getName());
         command.addAll(Arrays.asList(args));
         try
