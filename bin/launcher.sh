@@ -21,13 +21,13 @@ zerocp_jvm_flags() {
   echo "$flags"
 }
 
-# Builds (quietly) when a module's jar is missing or older than any main source or pom.
+# Builds (quietly) when a module was never built here, or when any pom or main source changed since the last build.
 zerocp_build_if_needed() {
-  local module jar stale=""
+  local module stamp stale=""
   for module in "$@"; do
-    jar="$(ls "$ZEROCP_ROOT/$module"/target/"$module"-*.jar 2>/dev/null | grep -v -- '-tests.jar' | head -1 || true)"
-    if [ -z "$jar" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] ||
-       [ -n "$(find "$ZEROCP_ROOT"/pom.xml "$ZEROCP_ROOT"/*/pom.xml "$ZEROCP_ROOT"/*/src/main -newer "$jar" -type f 2>/dev/null | head -1)" ]; then
+    stamp="$ZEROCP_ROOT/$module/target/.zerocp-built"
+    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] ||
+       [ -n "$(find "$ZEROCP_ROOT"/pom.xml "$ZEROCP_ROOT"/*/pom.xml "$ZEROCP_ROOT"/*/src/main -newer "$stamp" -type f 2>/dev/null | head -1)" ]; then
       stale=1
     fi
   done
@@ -37,6 +37,7 @@ zerocp_build_if_needed() {
       echo "zerocp: build failed; run 'mvn -B -DskipTests package' in $ZEROCP_ROOT to see why" >&2
       exit 1
     }
+    for module in "$@"; do touch "$ZEROCP_ROOT/$module/target/.zerocp-built"; done
   fi
 }
 
