@@ -84,12 +84,23 @@ final class Conductor implements Runnable
         }
     }
 
-    int doWork() throws IOException
+    int doWork()
     {
         int work = 0;
         for (int i = 0; i < REQUEST_BURST; i++)
         {
-            final int length = transport.receive();
+            final int length;
+            try
+            {
+                length = transport.receive();
+            }
+            catch (final IOException ex)
+            {
+                // One bad receive (e.g. a datagram the kernel reports an error for) must not stop the daemon.
+                LOG.warn("receive failed: {}", ex.toString());
+                work++;
+                break;
+            }
             if (length < 0)
             {
                 break;
@@ -119,7 +130,14 @@ final class Conductor implements Runnable
         LivenessEvent event;
         while (null != (event = events.poll()))
         {
-            onLiveness(event);
+            try
+            {
+                onLiveness(event);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("liveness event {} failed", event, ex);
+            }
             work++;
         }
 
