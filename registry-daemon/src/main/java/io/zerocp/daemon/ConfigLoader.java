@@ -57,7 +57,7 @@ public final class ConfigLoader
     {
         try
         {
-            return build(MAPPER.readValue(json, ConfigFile.class), overrides);
+            return build(requireObject(MAPPER.readValue(json, ConfigFile.class), "config"), overrides);
         }
         catch (final JsonProcessingException ex)
         {
@@ -69,7 +69,8 @@ public final class ConfigLoader
     {
         try
         {
-            return MAPPER.readValue(Files.readAllBytes(configFile), ConfigFile.class);
+            return requireObject(MAPPER.readValue(Files.readAllBytes(configFile), ConfigFile.class),
+                configFile.toString());
         }
         catch (final NoSuchFileException ex)
         {
@@ -83,6 +84,16 @@ public final class ConfigLoader
         {
             throw new ConfigException("cannot read config file " + configFile + ": " + ex.getMessage());
         }
+    }
+
+    /** Jackson maps a JSON {@code null} document to a null object rather than failing. */
+    private static ConfigFile requireObject(final ConfigFile file, final String source) throws ConfigException
+    {
+        if (null == file)
+        {
+            throw new ConfigException(source + ": must be a JSON object, not null");
+        }
+        return file;
     }
 
     private static ConfigException describe(final JsonProcessingException ex, final String source)
