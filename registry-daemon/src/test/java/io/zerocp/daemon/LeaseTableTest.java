@@ -278,4 +278,19 @@ class LeaseTableTest
         final List<Session> ended = conductorPass();
         assertTrue(ended.contains(restored), ended::toString);
     }
+    @Test
+    void aTtlTooLongForNanosecondsNeverExpiresInsteadOfAtOnce()
+    {
+        // lease-ttl-ms has no upper bound in the config; "forever" must not overflow into "already expired".
+        final LeaseTable forever =
+            new LeaseTable(Long.MAX_VALUE, nowNs::get, Scheduler.disabledScheduler(), events::add);
+        final Session session = forever.start(ClientAddress.ofAbstract("a"), 1);
+        forever.cleanUp();
+        advanceMs(TimeUnit.DAYS.toMillis(365));
+        forever.cleanUp();
+
+        assertTrue(events.isEmpty(), events::toString);
+        assertFalse(forever.isExpired(session));
+        assertTrue(forever.remainingMs(session) > TimeUnit.DAYS.toMillis(365 * 100L));
+    }
 }
