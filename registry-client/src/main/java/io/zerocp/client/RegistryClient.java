@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -57,6 +58,8 @@ public final class RegistryClient implements AutoCloseable
     private final ScheduledExecutorService heartbeat;
     private final long pid = ProcessHandle.current().pid();
     private long leaseMs;
+    private ScheduledFuture<?> renewal;
+    private long renewalPeriodMs;
     private boolean closed;
 
     /** What this client holds of one region, so it can re-take it and release it when the last user closes. */
@@ -120,8 +123,6 @@ public final class RegistryClient implements AutoCloseable
         if (config.register)
         {
             register();
-            final long period = Math.max(10, leaseMs / 3);
-            heartbeat.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -332,7 +333,26 @@ public final class RegistryClient implements AutoCloseable
         }
         final String reply = expect(exchange("REGISTER:process_id=" + pid, RegistryClient::isLeaseOrError),
             "REGISTER");
+        onLease(reply);
+    }
+
+    /**
+     * Takes the lease length from a REGISTER or RENEW reply and renews at a third of it. A daemon restarted with a
+     * shorter TTL would otherwise see this client's lease lapse between renewals, again and again.
+     */
+    private synchronized void onLease(final String reply)
+    {
         leaseMs = Long.parseLong(reply.substring(Protocol.LEASE_REPLY_PREFIX.length()));
+        final long period = Math.max(10, leaseMs / 3);
+        if (period != renewalPeriodMs && !heartbeat.isShutdown())
+        {
+            if (null != renewal)
+            {
+                renewal.cancel(false);
+            }
+            renewal = heartbeat.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
+            renewalPeriodMs = period;
+        }
     }
 
     private void renew()
@@ -346,7 +366,11 @@ public final class RegistryClient implements AutoCloseable
                     return;
                 }
                 final String reply = exchange("RENEW", RegistryClient::isLeaseOrError);
-                if (Protocol.isError(reply))
+                if (!Protocol.isError(reply))
+                {
+                    onLease(reply);
+                }
+                else
                 {
                     final ErrorReply error = ErrorReply.fromReply(reply);
                     if (error == ErrorReply.NOT_REGISTERED || error == ErrorReply.UNAUTHORIZED)

@@ -72,7 +72,17 @@ public final class TestDaemon implements AutoCloseable
     /** Stops the daemon and starts a new one on the same config, directories and state (a clean restart). */
     public void restart()
     {
+        restart(() -> {});
+    }
+
+    /**
+     * Stops the daemon, runs {@code whileStopped} (e.g. deletes {@link #journalFile()} so the new daemon forgets
+     * every session and hold), then starts a new one on the same config and directories.
+     */
+    public void restart(final Runnable whileStopped)
+    {
         daemon.close();
+        whileStopped.run();
         try
         {
             daemon = Daemon.start(config);
@@ -106,6 +116,12 @@ public final class TestDaemon implements AutoCloseable
     public TestDirs dirs()
     {
         return dirs;
+    }
+
+    /** @return the daemon's state journal, {@code <state-dir>/registry.journal}. */
+    public Path journalFile()
+    {
+        return config.stateDir().resolve("registry.journal");
     }
 
     /** @return where the region's file lives. */
