@@ -65,7 +65,7 @@ class ConductorLivenessTest
         registry.createStaticRegions();
         transport = DatagramTransport.bind(config.socketPath, config.socketMode);
         final RequestHandler handler = new RequestHandler(config, registry, new AccessPolicy(config.tokens),
-            new AuthThrottle(nowNs::get, 5, 50, 10_000), probe, counters, new AdminRequests(registry, counters),
+            new AuthThrottle(nowNs::get, 5, 50, 10_000), probe, counters, new AdminRequests(registry, counters, () -> 0L),
             new RegionDescriptors());
         conductor = new Conductor(transport, handler, registry, counters, nowNs::get, () -> {});
         conductorRef[0] = conductor;
