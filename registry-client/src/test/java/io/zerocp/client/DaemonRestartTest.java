@@ -112,6 +112,29 @@ class DaemonRestartTest
     }
 
     @Test
+    void holdsOfAClientThatDiedWhileTheDaemonWasDownGoAfterTheRestart()
+    {
+        try (TestDirs dirs = new TestDirs();
+            DaemonProcess first = DaemonProcess.start(dirs).awaitReady();
+            ChildJvm holder = ChildJvm.start(RestartHolder.class, dirs.socket().toString(), "orphan", "4096", "7"))
+        {
+            await().atMost(LONG).until(() -> holder.printed("FILLED") || !holder.process().isAlive());
+            assertTrue(holder.printed("FILLED"), holder::output);
+            final Path file = dirs.shmDir().resolve("orphan_shm");
+            first.kill9();
+            holder.kill9();
+            assertTrue(Files.exists(file));
+
+            try (DaemonProcess second = DaemonProcess.start(dirs).awaitReady())
+            {
+                await().atMost(LONG).until(() -> !Files.exists(file));
+                assertTrue(second.output().contains(
+                    "1 session(s) whose process died while the daemon was down were ended"), second::output);
+            }
+        }
+    }
+
+    @Test
     void secondInstanceRefusesNamingTheHolderAndExitsNonZero()
     {
         try (TestDirs dirs = new TestDirs();

@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -272,6 +273,29 @@ class StateJournalRecoveryTest
         final String authOff = restore(nextStateDir(), journal, false, List.of());
         assertTrue(authOff.contains("@a pid=0 grant=open"), authOff);
         assertTrue(authOff.contains("@none pid=0 grant=open"), authOff);
+    }
+
+    @Test
+    void restoredSessionsGetAFreshLease() throws IOException
+    {
+        final Path stateDir = nextStateDir();
+        try (JournaledRegistry live = new JournaledRegistry(shmDir, stateDir, PROBE, List.of()))
+        {
+            live.registry.startSession(ClientAddress.ofAbstract("no_pid"));
+            live.registry.watchProcess(live.registry.startSession(ClientAddress.ofAbstract("alive")),
+                ALIVE_BASE, ALIVE_BASE * 7);
+            live.registry.watchProcess(live.registry.startSession(ClientAddress.ofAbstract("dead")),
+                DEAD_PID, 5);
+        }
+        try (JournaledRegistry restored = new JournaledRegistry(shmDir, stateDir, PROBE, List.of()))
+        {
+            assertNull(restored.session("dead"), "its process died while the daemon was down");
+            for (final String address : List.of("no_pid", "alive"))
+            {
+                final Session session = restored.session(address);
+                assertEquals(3_600_000, restored.registry.leases().remainingMs(session), 60_000.0, address);
+            }
+        }
     }
 
     @Test
