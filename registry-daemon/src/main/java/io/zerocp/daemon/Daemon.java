@@ -63,29 +63,35 @@ public final class Daemon implements AutoCloseable
         final DaemonConfig config, final EpochClock epochClock, final NanoClock nanoClock, final ProcessProbe probe)
         throws DaemonStartException
     {
+        // Kept in closing order, the reverse of acquisition: the journal's last compaction must happen while this
+        // process still holds the locks, or a successor could start and read the journal before it is complete.
         final List<AutoCloseable> resources = new ArrayList<>();
         try
         {
-            resources.add(InstanceLock.acquire(
+            resources.add(0, InstanceLock.acquire(
                 config.socketPath.resolveSibling(config.socketPath.getFileName() + ".lock"),
                 "socket " + config.socketPath));
             Files.createDirectories(config.shmDir);
             Files.createDirectories(config.stateDir);
-            resources.add(InstanceLock.acquire(config.stateDir.resolve("lock"), "state directory " +
+            // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.
+            Files.setPosixFilePermissions(config.stateDir, FileModes.parse("0700"));
+            resources.add(0, InstanceLock.acquire(config.stateDir.resolve("lock"), "state directory " +
                 config.stateDir));
 
             final DaemonCounters counters = new DaemonCounters();
             final Conductor[] conductorRef = new Conductor[1];
             final ProcessWatcher watcher = new ProcessWatcher(probe, config.livenessPollMs,
                 event -> conductorRef[0].post(event));
-            resources.add(watcher);
+            resources.add(0, watcher);
             final LeaseTable leases = new LeaseTable(config.leaseTtlMs, nanoClock::nanoTime,
                 Scheduler.systemScheduler(), event -> conductorRef[0].post(event));
             final StateJournal journal = StateJournal.open(config.stateDir);
+            resources.add(0, journal);
             final Registry registry = new Registry(config, new RegionFiles(), leases, watcher, counters,
                 epochClock, nanoClock, journal);
             journal.restoreInto(registry, probe);
             registry.createStaticRegions();
+            UntrackedRegionFiles.log(config.shmDir, registry.regions());
             final AccessPolicy access = new AccessPolicy(config.tokens);
             if (!access.enabled())
             {
@@ -96,7 +102,7 @@ public final class Daemon implements AutoCloseable
             registry.publishGauges();
             if (config.metricsPort > 0)
             {
-                resources.add(MetricsEndpoint.start(config.metricsPort, counters));
+                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters));
             }
             final DatagramTransport transport = DatagramTransport.bind(config.socketPath, config.socketMode);
             final RequestHandler handler = new RequestHandler(config, registry, access,
@@ -105,8 +111,7 @@ public final class Daemon implements AutoCloseable
                 probe, counters, new AdminRequests(registry, counters, epochClock), new RegionDescriptors());
 
             final List<AutoCloseable> closeOnStop = new ArrayList<>(resources);
-            closeOnStop.add(0, transport);
-            closeOnStop.add(journal);
+            closeOnStop.add(0, transport); // first: the socket file goes before anything else stops
             final Conductor conductor = new Conductor(transport, handler, registry, counters, nanoClock,
                 () -> closeAll(closeOnStop));
             conductorRef[0] = conductor;

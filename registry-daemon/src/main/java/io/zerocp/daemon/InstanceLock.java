@@ -14,7 +14,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * An exclusive {@code flock}-style lock on a file that holds the owner's pid. The kernel drops the lock when its
- * process dies, however it dies, so a lock left by a crashed daemon is simply taken over.
+ * process dies, however it dies, so a lock left by a crashed daemon is simply taken over. The file itself stays
+ * after the owner stops (see {@link #close()}); only the lock on it counts.
  */
 final class InstanceLock implements AutoCloseable
 {
@@ -79,19 +80,16 @@ final class InstanceLock implements AutoCloseable
         }
     }
 
+    /**
+     * Releases the lock and leaves the file in place. Deleting it would race: a second starter that opened the old
+     * file just before the unlink would lock it once released, while a third creates and locks a new file at the
+     * same path, and both would run. A leftover file is harmless; the lock lives on the open file, not on the name.
+     */
     @Override
     public void close()
     {
         if (channel.isOpen())
         {
-            try
-            {
-                Files.deleteIfExists(path);
-            }
-            catch (final IOException ignore)
-            {
-                // The kernel releases the lock with the descriptor; a leftover file is harmless.
-            }
             CloseHelper.quietClose(lock);
             CloseHelper.quietClose(channel);
         }

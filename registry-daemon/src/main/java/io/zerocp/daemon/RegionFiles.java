@@ -54,7 +54,7 @@ final class RegionFiles
                 Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
                     .setGroup(group);
             }
-            reserve(channel, size);
+            reserve(channel, 0, size);
         }
         catch (final FileAlreadyExistsException ex)
         {
@@ -68,6 +68,18 @@ final class RegionFiles
                 throw new RegionException(ErrorReply.NO_SPACE, "no space for " + size + " bytes at " + path);
             }
             throw new RegionException(ErrorReply.INTERNAL, "cannot create " + path + ": " + ex);
+        }
+    }
+
+    /**
+     * Fills a region file this daemon created but did not finish (a crash mid-create) up to {@code size} with zeros,
+     * keeping the bytes it has. Never follows a link, never creates a file.
+     */
+    void complete(final Path path, final long size) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
+        {
+            reserve(channel, channel.size(), size);
         }
     }
 
@@ -106,9 +118,9 @@ final class RegionFiles
         }
     }
 
-    private void reserve(final FileChannel channel, final long size) throws IOException
+    private void reserve(final FileChannel channel, final long from, final long size) throws IOException
     {
-        long position = 0;
+        long position = from;
         while (position < size)
         {
             zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));

@@ -10,6 +10,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
@@ -180,20 +182,56 @@ final class Registry
     Region create(final String name, final long size) throws RegionException
     {
         final Path path = pathOf(name);
-        files.create(path, size, modeFor(name), groupFor(name));
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            // Checked before journaling, so a journaled region's file is always one this daemon created.
+            throw new RegionException(ErrorReply.NAME_IN_USE, "a file is already at " + path);
+        }
         final Region region = new Region(name, path, size, false, epochClock.time());
+        // Journal first: a kill -9 between the two then leaves a record whose file is missing or short, which the
+        // restart drops or completes. The other order would leave a file nobody tracks, and the name unusable.
+        journal.regionCreated(region);
+        try
+        {
+            files.create(path, size, modeFor(name), groupFor(name));
+        }
+        catch (final RegionException ex)
+        {
+            journal.regionRemoved(region);
+            throw ex;
+        }
         added(region);
         counters.regionCreated();
-        journal.regionCreated(region);
         LOG.info("created region {} ({} bytes) at {}", name, size, path);
         return region;
     }
 
-    /** Re-creates a region read back from the state journal; its file must still be there with its size. */
-    Region restore(final String name, final long size, final boolean isStatic, final long createdEpochMs)
+    /**
+     * Re-creates a region read back from the state journal; its file must still be there with its size.
+     *
+     * @param completeIfShort whether a file shorter than {@code size} is a creation cut short by a crash (the region
+     *                        was never held), to be filled up to its size rather than dropped.
+     */
+    Region restore(
+        final String name, final long size, final boolean isStatic, final long createdEpochMs,
+        final boolean completeIfShort)
     {
         final Path path = pathOf(name);
-        final long onDisk = RegionFiles.regularFileSize(path);
+        long onDisk = RegionFiles.regularFileSize(path);
+        if (completeIfShort && onDisk >= 0 && onDisk < size && !isStatic)
+        {
+            try
+            {
+                files.complete(path, size);
+                LOG.info("completed region {} ({} of {} bytes were written when the daemon stopped)", name, onDisk,
+                    size);
+                onDisk = size;
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("cannot complete region {}: {}", name, ex.toString());
+            }
+        }
         if (onDisk != size)
         {
             LOG.warn("region {} from saved state is gone or changed on disk ({}), dropping it", name,

@@ -1,5 +1,6 @@
 package io.zerocp.daemon;
 
+import io.zerocp.api.RegionNames;
 import org.agrona.CloseHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,11 +23,27 @@ import java.util.zip.CRC32C;
 /**
  * An append-only journal of the registry's durable state (regions, sessions, holds), compacted by write-then-rename.
  * <p>
- * Each record is {@code [int length][int crc32c][payload]}. A {@code kill -9} can only cut the last record short;
- * on start the journal is read up to the first record whose length or checksum is wrong, the rest is logged and cut
- * off. The journal lives next to the regions (by default in the shm directory), so it shares their lifetime: both
- * survive a daemon crash, both go with a reboot, and there is nothing to back up. Writes go to the page cache, which
- * survives the process; no fsync is needed for that.
+ * Each record is {@code [int length][int crc32c][payload]}, written with one positional write before the reply to
+ * the request that caused it. Writes go to the page cache, which survives the process, so no fsync is needed for a
+ * {@code kill -9}. The journal lives next to the regions (by default in the shm directory), so it shares their
+ * lifetime: both survive a daemon crash, both go with a reboot, and there is nothing to back up.
+ * <p>
+ * <b>The restore rule.</b> The journal is trusted up to the first record that is not whole and valid (header cut
+ * short, length out of range or past the end of the file, checksum mismatch, or a payload that does not parse);
+ * that record and everything after it are ignored and the file is cut there. The state is what the valid prefix
+ * says. A {@code kill -9} can only cut the last record short ("torn tail", logged as a warning). A bad record with
+ * more bytes after it cannot come from a crash (a bit flip, a foreign writer); records after it cannot be trusted
+ * either, since their length fields are what finds the next record. It is logged as an error and the damaged file
+ * is kept as {@code registry.journal.damaged} for inspection. What the lost records described is then handled by
+ * the other rules: region files they created stay on disk untouched and are listed at start as untracked; clients
+ * whose session was lost re-register and re-take their holds by themselves.
+ * <p>
+ * What is restored: regions whose file is still there with the recorded size (a region journaled but whose file is
+ * short and was never held is a creation cut short by a crash, and is completed); sessions whose registered process
+ * is still alive (same pid and start time; those whose process died while the daemon was down end at once and
+ * their holds go), or that never named a process; both with a fresh lease; their holds on restored regions; and
+ * their token grant, looked up by token id in the current config (a token that is gone leaves the session
+ * unauthenticated; with authentication off every session gets the open grant).
  */
 final class StateJournal implements RegistryJournal
 {
@@ -36,6 +53,7 @@ final class StateJournal implements RegistryJournal
     private static final int MAX_RECORD = 64 * 1024;
     private static final int HEADER = 8;
     private static final int MIN_COMPACT_RECORDS = 10_000;
+    static final String DAMAGED_SUFFIX = ".damaged";
 
     private static final byte REGION = 1;
     private static final byte REGION_REMOVED = 2;
@@ -87,7 +105,15 @@ final class StateJournal implements RegistryJournal
         final Map<String, Region> regions = new HashMap<>();
         for (final SavedRegion saved : replay.regions.values())
         {
-            final Region region = registry.restore(saved.name, saved.size, saved.isStatic, saved.createdEpochMs);
+            if (!RegionNames.isValid(saved.name) || saved.size <= 0)
+            {
+                // The checksum held, so this was written as is; never let it name a path outside the shm dir.
+                LOG.warn("state journal {}: ignoring region record with invalid name or size ({}, {})", path,
+                    saved.name, saved.size);
+                continue;
+            }
+            final Region region = registry.restore(
+                saved.name, saved.size, saved.isStatic, saved.createdEpochMs, !saved.hadHolds);
             if (null != region)
             {
                 region.hadHolds = saved.hadHolds;
@@ -102,19 +128,15 @@ final class StateJournal implements RegistryJournal
         {
             final Session session = registry.leases().restore(saved.address, saved.id, saved.startedEpochMs);
             restoredSessions++;
-            if (null != saved.grantId)
+            final TokenGrant grant = grantFor(saved, registry.tokens());
+            if (null != grant)
             {
-                for (final TokenGrant grant : registry.tokens())
-                {
-                    if (grant.id.equals(saved.grantId))
-                    {
-                        registry.grant(session, grant);
-                    }
-                }
-                if (saved.grantId.equals(TokenGrant.OPEN.id) && registry.tokens().isEmpty())
-                {
-                    registry.grant(session, TokenGrant.OPEN);
-                }
+                registry.grant(session, grant);
+            }
+            else if (null != saved.grantId)
+            {
+                LOG.info("{}: its token '{}' is no longer configured; it must authenticate again", session,
+                    saved.grantId);
             }
             for (final String name : saved.holds)
             {
@@ -157,6 +179,26 @@ final class StateJournal implements RegistryJournal
         compact();
     }
 
+    /** The grant a restored session gets: its token by id, or the open grant when authentication is off. */
+    private static TokenGrant grantFor(final SavedSession saved, final List<TokenGrant> tokens)
+    {
+        if (tokens.isEmpty())
+        {
+            return TokenGrant.OPEN;
+        }
+        if (null != saved.grantId)
+        {
+            for (final TokenGrant grant : tokens)
+            {
+                if (grant.id.equals(saved.grantId))
+                {
+                    return grant;
+                }
+            }
+        }
+        return null;
+    }
+
     private void readInto(final Replay replay) throws IOException
     {
         try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
@@ -165,20 +207,32 @@ final class StateJournal implements RegistryJournal
             final ByteBuffer header = ByteBuffer.allocate(HEADER);
             long offset = 0;
             String problem = null;
+            boolean tornTail = false;
             while (offset < size)
             {
                 header.clear();
-                if (in.read(header, offset) < HEADER || header.hasRemaining())
+                while (header.hasRemaining() && in.read(header, offset + header.position()) > 0)
+                {
+                    // read fully
+                }
+                if (header.hasRemaining())
                 {
                     problem = "record header cut short";
+                    tornTail = true;
                     break;
                 }
                 header.flip();
                 final int length = header.getInt();
                 final int checksum = header.getInt();
-                if (length <= 0 || length > MAX_RECORD || offset + HEADER + length > size)
+                if (length <= 0 || length > MAX_RECORD)
                 {
-                    problem = "record length " + length + " does not fit";
+                    problem = "record length " + length + " out of range";
+                    break;
+                }
+                if (offset + HEADER + length > size)
+                {
+                    problem = "record of " + length + " byte(s) runs past the end of the file";
+                    tornTail = true;
                     break;
                 }
                 final ByteBuffer payload = ByteBuffer.allocate(length);
@@ -192,6 +246,9 @@ final class StateJournal implements RegistryJournal
                 if ((int)crc.getValue() != checksum)
                 {
                     problem = "checksum mismatch";
+                    // A kill -9 cannot leave a whole-length record with wrong bytes on tmpfs, but a power cut on a
+                    // disk can (the size grew, the data did not land): at the very end it is still a torn tail.
+                    tornTail = offset + HEADER + length == size;
                     break;
                 }
                 try
@@ -207,53 +264,69 @@ final class StateJournal implements RegistryJournal
             }
             if (null != problem)
             {
-                LOG.warn("state journal {}: {} at offset {}; ignoring the last {} byte(s) (a crash mid-write)",
-                    path, problem, offset, size - offset);
+                if (tornTail)
+                {
+                    LOG.warn("state journal {}: {} at offset {}; ignoring the last {} byte(s) (a crash mid-write)",
+                        path, problem, offset, size - offset);
+                }
+                else
+                {
+                    final Path damaged = path.resolveSibling(FILE_NAME + DAMAGED_SUFFIX);
+                    Files.copy(path, damaged, StandardCopyOption.REPLACE_EXISTING);
+                    LOG.error("state journal {} is damaged: {} at offset {} with {} byte(s) after it. Restoring " +
+                        "the state up to that record; changes recorded after it are lost (region files they " +
+                        "created are kept and listed as untracked). The damaged file is kept as {}",
+                        path, problem, offset, size - offset, damaged);
+                }
                 in.truncate(offset);
             }
         }
     }
 
-    /** Rewrites the journal as the current state alone: write a new file, then rename it over the old one. */
+    /**
+     * Rewrites the journal as the current state alone: write a new file, then rename it over the old one. If that
+     * fails, the old journal stays in use and nothing is lost.
+     */
     void compact() throws IOException
     {
-        if (compacting)
-        {
-            return;
-        }
+        final Path temp = path.resolveSibling(FILE_NAME + ".tmp");
+        final FileChannel previous = channel;
+        final long previousPosition = position;
+        channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE);
+        position = 0;
+        // The records written here go through end() too; without this guard each would start another compaction.
         compacting = true;
         try
         {
-            writeSnapshot();
+            for (final Region region : registry.regions())
+            {
+                regionCreated(region);
+            }
+            for (final Session session : registry.leases().sessions())
+            {
+                sessionStarted(session);
+                sessionUpdated(session);
+                for (final Region region : session.holds)
+                {
+                    holdAdded(session, region);
+                }
+            }
+            channel.force(true);
+            Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(channel);
+            channel = previous;
+            position = previousPosition;
+            throw ex;
         }
         finally
         {
             compacting = false;
         }
-    }
-
-    private void writeSnapshot() throws IOException
-    {
-        final Path temp = path.resolveSibling(FILE_NAME + ".tmp");
-        CloseHelper.quietClose(channel);
-        channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE);
-        position = 0;
-        for (final Region region : registry.regions())
-        {
-            regionCreated(region);
-        }
-        for (final Session session : registry.leases().sessions())
-        {
-            sessionStarted(session);
-            sessionUpdated(session);
-            for (final Region region : session.holds)
-            {
-                holdAdded(session, region);
-            }
-        }
-        channel.force(true);
-        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        CloseHelper.quietClose(previous);
         recordsSinceCompaction = 0;
     }
 
@@ -357,7 +430,7 @@ final class StateJournal implements RegistryJournal
             {
                 position += channel.write(record, position);
             }
-            if (++recordsSinceCompaction > MIN_COMPACT_RECORDS && !compacting &&
+            if (!compacting && ++recordsSinceCompaction > MIN_COMPACT_RECORDS &&
                 recordsSinceCompaction > 4L * (registry.regionCount() + registry.leases().size()))
             {
                 compact();
@@ -365,6 +438,10 @@ final class StateJournal implements RegistryJournal
         }
         catch (final IOException ex)
         {
+            if (compacting)
+            {
+                throw new java.io.UncheckedIOException(ex); // an incomplete snapshot must never replace the journal
+            }
             // The daemon keeps serving; a restart would miss this change. Say so loudly.
             LOG.error("cannot write state journal {}: {}", path, ex.toString());
         }

@@ -71,18 +71,17 @@ public final class Zerocpd implements Callable<Integer>
             return 1;
         }
 
-        // SIGTERM and SIGINT run shutdown hooks: finish the request in hand, persist, remove the socket, exit 0.
+        // SIGTERM and SIGINT: finish the request in hand, persist, remove the socket file, exit 0. The hook covers
+        // every other way the JVM can be asked to exit.
         Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "zerocpd-shutdown"));
+        StopSignals.install(daemon::close);
         daemon.awaitTermination();
         return 0;
     }
 
     public static void main(final String[] args)
     {
-        final int exitCode = new CommandLine(new Zerocpd()).execute(args);
-        if (exitCode != 0)
-        {
-            System.exit(exitCode);
-        }
+        // Always exit explicitly: a non-daemon thread of a library must not keep a stopped daemon's JVM alive.
+        System.exit(new CommandLine(new Zerocpd()).execute(args));
     }
 }

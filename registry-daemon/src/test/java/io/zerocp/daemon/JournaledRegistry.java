@@ -1,0 +1,107 @@
+package io.zerocp.daemon;
+
+import com.github.benmanes.caffeine.cache.Scheduler;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+
+/**
+ * A {@link Registry} with a real {@link StateJournal} in {@code stateDir}, restored from whatever journal is there,
+ * over region files in {@code shmDir}: the daemon's durable core without a socket or threads. Lease timers never
+ * fire (disabled scheduler) and lingering regions are never reaped (nobody calls {@code reapDue}), so a test sees
+ * exactly what the journal and the restore rules produce.
+ */
+final class JournaledRegistry implements AutoCloseable
+{
+    final Registry registry;
+    final StateJournal journal;
+    final Path stateDir;
+
+    JournaledRegistry(final Path shmDir, final Path stateDir, final ProcessProbe probe, final List<TokenGrant> tokens)
+    {
+        this.stateDir = stateDir;
+        try
+        {
+            Files.createDirectories(stateDir);
+            final DaemonConfig.Builder builder = DaemonConfig.builder()
+                .socketPath(stateDir.resolve("unused.sock"))
+                .shmDir(shmDir)
+                .stateDir(stateDir)
+                .lingerMs(3_600_000);
+            tokens.forEach(builder::token);
+            final ProcessWatcher watcher = new ProcessWatcher(probe, 10, event -> {}); // never started
+            final LeaseTable leases = new LeaseTable(3_600_000, System::nanoTime, Scheduler.disabledScheduler(),
+                event -> {});
+            journal = StateJournal.open(stateDir);
+            registry = new Registry(builder.build(), new RegionFiles(), leases, watcher, new DaemonCounters(),
+                SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, journal);
+            journal.restoreInto(registry, probe);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        catch (final ConfigException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    Path journalFile()
+    {
+        return stateDir.resolve(StateJournal.FILE_NAME);
+    }
+
+    long journalSize()
+    {
+        try
+        {
+            return Files.size(journalFile());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    Session session(final String address)
+    {
+        return registry.leases().find(ClientAddress.ofAbstract(address));
+    }
+
+    /** The durable state as text, in a fixed order, to compare restores. */
+    String state()
+    {
+        final TreeSet<String> lines = new TreeSet<>();
+        for (final Region region : registry.regions())
+        {
+            lines.add("region " + region.name + " " + region.size + (region.isStatic ? " static" : ""));
+        }
+        for (final Session session : registry.leases().sessions())
+        {
+            final List<String> holds = new ArrayList<>();
+            for (final Region region : session.holds)
+            {
+                holds.add(region.name);
+            }
+            holds.sort(null);
+            lines.add("session " + session.id + " " + session.address + " pid=" + session.processId +
+                " grant=" + (null == session.grant ? "-" : session.grant.id) + " holds=" + holds);
+        }
+        return String.join("\n", lines);
+    }
+
+    /** Closes the journal, which compacts it. */
+    @Override
+    public void close()
+    {
+        journal.close();
+    }
+}
