@@ -39,30 +39,58 @@ final class LoadRun
         }
     }
 
+    /** How the clients bind: the name kind decides how much junixsocket allocates per datagram in the server. */
+    enum Bind
+    {
+        /** a socket file in the server's socket directory */
+        PATH,
+        /** a short abstract name, as RegistryClient binds by default */
+        ABSTRACT,
+        /** an abstract name that fills sun_path (107 bytes), so junixsocket has no NUL padding to encode */
+        ABSTRACT_FULL
+    }
+
     private LoadRun()
     {
     }
 
+    /** @return the client's bind argument: a path, or {@code @name}. */
+    static String bindName(final Bind bind, final Path bindDir, final int index)
+    {
+        switch (bind)
+        {
+            case PATH:
+                return bindDir.resolve("client-" + index + ".sock").toString();
+            case ABSTRACT:
+                return "@zerocp-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + index;
+            default:
+                final StringBuilder name = new StringBuilder(bindName(Bind.ABSTRACT, bindDir, index));
+                while (name.length() < 108)
+                {
+                    name.append('x');
+                }
+                return name.toString();
+        }
+    }
+
     /**
-     * @param bindDir  where the clients bind their sockets, or null for abstract names.
+     * @param bindDir  where the clients bind their sockets.
      */
     static Result run(final Suite.Env env, final String server, final Path serverSocket, final Path bindDir,
         final String request, final int clients) throws Exception
     {
-        return run(env, server, serverSocket, bindDir, request, clients, false);
+        return run(env, server, serverSocket, bindDir, request, clients, false, Bind.PATH);
     }
 
     static Result run(final Suite.Env env, final String server, final Path serverSocket, final Path bindDir,
-        final String request, final int clients, final boolean register) throws Exception
+        final String request, final int clients, final boolean register, final Bind bindKind) throws Exception
     {
         final List<JavaProcess> processes = new ArrayList<>();
         try
         {
             for (int i = 0; i < clients; i++)
             {
-                final String bind = null == bindDir ?
-                    "@zerocp-bench-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + "-" + i :
-                    bindDir.resolve("client-" + i + ".sock").toString();
+                final String bind = bindName(bindKind, bindDir, i);
                 processes.add(JavaProcess.startBench(env.logDir, "client", env.clientJvmFlags,
                     RoundTripClient.class, register ?
                     List.of(serverSocket.toString(), bind, request, "register") :

@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
 
 /**
  * Where the daemon's time goes on the round trip: a daemon under 2-client load, recorded with JFR (method samples
- * every 2 ms) and, where {@code perf} exists, with {@code perf record} (cpu-clock, kernel included, JIT frames named
+ * every 2 ms, warm-up included) and, where {@code perf} exists, with {@code perf record} (cpu-clock, kernel included, JIT frames named
  * through {@code -XX:+DumpPerfMapAtExit}). Writes the raw outputs and a summary to the results directory.
  */
 final class Profile
@@ -56,6 +56,9 @@ final class Profile
             {
                 probe.ask("GET_SHM_PATH:" + Suite.REGION);
             }
+            // Warm the daemon up first, so that perf sees the steady state rather than the JIT compilers.
+            LoadRun.run(env, "zerocpd (profile warm-up)", daemon.socket, daemon.dirs.socketDir,
+                "GET_SHM_PATH:" + Suite.REGION, 2);
             if (env.perf != null)
             {
                 perf = new ProcessBuilder(env.perf, "record", "-q", "-e", "cpu-clock", "-F", "2000", "-g",

@@ -59,7 +59,7 @@ final class Scale
 
             final LoadRun.Result load = measureLoad ?
                 LoadRun.run(env, "zerocpd " + regions + " regions", daemon.socket, daemon.dirs.socketDir,
-                    "GET_SHM_PATH:" + regionName(regions / 2), 1, true) :
+                    "GET_SHM_PATH:" + regionName(regions / 2), 1, true, LoadRun.Bind.PATH) :
                 null;
 
             final long[] heap = heap(daemon.pid());

@@ -40,9 +40,7 @@ final class Startup
 
     static List<Variant> run(final Suite.Env env, final int runs) throws Exception
     {
-        final Path archive = env.resultsDir.resolve("zerocpd-appcds.jsa");
-        Files.deleteIfExists(archive);
-        dumpArchive(env, archive);
+        final Path archive = archive(env);
 
         final Map<String, List<String>> variants = new LinkedHashMap<>();
         variants.put("default (JDK CDS on)", List.of());
@@ -91,6 +89,33 @@ final class Startup
             }
             return (pong - daemon.startNanos) / 1e6;
         }
+    }
+
+    /** @return the AppCDS archive of the daemon's classes, made by a training run the first time. */
+    static Path archive(final Suite.Env env) throws Exception
+    {
+        final Path archive = env.resultsDir.resolve("zerocpd-appcds.jsa");
+        if (!env.archiveMade)
+        {
+            Files.deleteIfExists(archive);
+            dumpArchive(env, archive);
+            env.archiveMade = true;
+        }
+        return archive;
+    }
+
+    /** The flags a launcher should use (see docs/benchmarks.md), or the plain daemon if no archive could be made. */
+    static List<String> launcherFlags(final Suite.Env env) throws Exception
+    {
+        final Path archive = archive(env);
+        final List<String> flags = new ArrayList<>();
+        if (Files.exists(archive))
+        {
+            flags.add("-XX:SharedArchiveFile=" + archive);
+        }
+        flags.add("-XX:TieredStopAtLevel=1");
+        flags.add("-XX:+UseSerialGC");
+        return flags;
     }
 
     /** A training run with -XX:ArchiveClassesAtExit: start, answer a few requests, stop with SIGTERM. */

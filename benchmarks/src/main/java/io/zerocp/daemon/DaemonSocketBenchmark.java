@@ -36,8 +36,12 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class DaemonSocketBenchmark
 {
-    /** How the client binds: to a path, or to an abstract name as {@code RegistryClient} does by default. */
-    @Param({"path", "abstract"})
+    /**
+     * How the client binds: to a path; to a short abstract name as {@code RegistryClient} does by default; to an
+     * abstract name that fills sun_path (junixsocket 2.10.1 pads received abstract names with NULs to 108 bytes and
+     * encodes each NUL with String.format when it builds the sender's address object).
+     */
+    @Param({"path", "abstract", "abstract-full"})
     public String sender;
 
     private final ByteBuffer request = ByteBuffer.allocateDirect(64);
@@ -56,7 +60,12 @@ public class DaemonSocketBenchmark
         }
         else
         {
-            client.bind(AFUNIXSocketAddress.inAbstractNamespace("zerocp-jmh-" + ProcessHandle.current().pid()));
+            final StringBuilder name = new StringBuilder("zerocp-jmh-" + ProcessHandle.current().pid());
+            while ("abstract-full".equals(sender) && name.length() < 107)
+            {
+                name.append('x');
+            }
+            client.bind(AFUNIXSocketAddress.inAbstractNamespace(name.toString()));
         }
         client.connect(AFUNIXSocketAddress.of(daemon.socketPath()));
         request.put(("GET_SHM_PATH:" + InProcessDaemon.REGION).getBytes(StandardCharsets.US_ASCII)).flip();
