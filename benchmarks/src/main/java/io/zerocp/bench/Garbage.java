@@ -38,6 +38,7 @@ final class Garbage
             .warmupTime(TimeValue.seconds(1))
             .measurementTime(TimeValue.seconds(1))
             .forks(1)
+            .jvmArgsAppend("--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Dzerocp.log.level=WARN")
             .output(env.resultsDir.resolve("jmh.txt").toString())
             .build();
         final Collection<RunResult> results = new Runner(options).run();

@@ -57,8 +57,8 @@ final class Profile
                 probe.ask("GET_SHM_PATH:" + Suite.REGION);
             }
             // Warm the daemon up first, so that perf sees the steady state rather than the JIT compilers.
-            LoadRun.run(env, "zerocpd (profile warm-up)", daemon.socket, daemon.dirs.socketDir,
-                "GET_SHM_PATH:" + Suite.REGION, 2);
+            final LoadRun.Target target = new LoadRun.Target("zerocpd", daemon.socket, daemon.dirs.socketDir);
+            LoadRun.run(env, target, "GET_SHM_PATH:" + Suite.REGION, 2, false);
             if (env.perf != null)
             {
                 perf = new ProcessBuilder(env.perf, "record", "-q", "-e", "cpu-clock", "-F", "2000", "-g",
@@ -67,8 +67,7 @@ final class Profile
                     .redirectOutput(env.logDir.resolve("perf-record.log").toFile())
                     .start();
             }
-            load = LoadRun.run(env, "zerocpd (profiled)", daemon.socket, daemon.dirs.socketDir,
-                "GET_SHM_PATH:" + Suite.REGION, 2);
+            load = LoadRun.run(env, target, "GET_SHM_PATH:" + Suite.REGION, 2, false);
             if (null != perf)
             {
                 new ProcessBuilder("kill", "-INT", Long.toString(perf.pid())).start().waitFor();

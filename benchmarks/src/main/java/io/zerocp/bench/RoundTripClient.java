@@ -10,20 +10,26 @@ import java.io.InputStreamReader;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 /**
  * One load-generating client process: sends a request, blocks for the reply, and repeats, one request in flight,
- * like the C baseline. Latency of every round trip inside the measurement window goes into a histogram.
+ * like the C baseline. With several servers it takes turns in time slices (the same wall-clock slices in every
+ * client process), so the servers are measured side by side under the same background noise: on a shared machine
+ * the noise changes within seconds, and comparing runs made one after the other measures the noise.
  * <p>
- * Protocol with the suite (stdout/stdin): prints {@code READY} after its first answered requests; keeps warming up
- * until it reads {@code GO <startEpochMs> <endEpochMs>}; measures in that window; prints
- * {@code RESULT <count> <errors> <timeouts> <windowNs> <base64 histogram>} and exits.
+ * Protocol with the suite (stdout/stdin): prints {@code READY} after its first answered requests to every server;
+ * keeps warming up until it reads {@code GO <startEpochMs> <endEpochMs>}; measures in that window; prints one
+ * {@code RESULT <server index> <count> <errors> <timeouts> <measured ns> <base64 histogram>} per server and exits.
  * <p>
- * Usage: {@code RoundTripClient <server socket> <bind path | @abstract-name> <request> [register]}; with
- * {@code register} it first takes a lease with its own pid, so each request also finds and renews the session.
+ * Usage: {@code RoundTripClient <request> <register|-> <slice ms> (<bind path | @abstract-name> <server socket>)+};
+ * with {@code register} it first takes a lease with its own pid at each server, so each request also finds and
+ * renews the session.
  */
 public final class RoundTripClient
 {
@@ -35,64 +41,80 @@ public final class RoundTripClient
 
     public static void main(final String[] args) throws Exception
     {
-        final Path server = Paths.get(args[0]);
-        final String bind = args[1];
-        final byte[] request = args[2].getBytes(StandardCharsets.US_ASCII);
-        final boolean register = args.length > 3 && "register".equals(args[3]);
-
-        try (AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open())
+        final byte[] request = args[0].getBytes(StandardCharsets.US_ASCII);
+        final boolean register = "register".equals(args[1]);
+        final long sliceNs = Long.parseLong(args[2]) * 1_000_000L;
+        final List<AFUNIXDatagramChannel> channels = new ArrayList<>();
+        final List<Path> boundPaths = new ArrayList<>();
+        try
         {
-            final Path bindPath = bind.startsWith("@") ? null : Paths.get(bind);
-            if (null == bindPath)
+            for (int i = 3; i + 1 < args.length; i += 2)
             {
-                channel.bind(AFUNIXSocketAddress.inAbstractNamespace(bind.substring(1)));
-            }
-            else
-            {
-                java.nio.file.Files.deleteIfExists(bindPath);
-                channel.bind(AFUNIXSocketAddress.of(bindPath));
-            }
-            channel.connect(AFUNIXSocketAddress.of(server));
-            channel.socket().setSoTimeout(2000);
-            try
-            {
-                if (register)
+                final AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+                channels.add(channel);
+                final String bind = args[i];
+                if (bind.startsWith("@"))
                 {
-                    final ByteBuffer out = ByteBuffer.allocateDirect(64);
-                    out.put(("REGISTER:process_id=" + ProcessHandle.current().pid())
-                        .getBytes(StandardCharsets.US_ASCII)).flip();
-                    final ByteBuffer in = ByteBuffer.allocateDirect(256);
-                    if (roundTrip(channel, out, in) != 0)
-                    {
-                        System.out.println("FAILED register: " + reply(in));
-                        return;
-                    }
+                    channel.bind(AFUNIXSocketAddress.inAbstractNamespace(bind.substring(1)));
                 }
-                run(channel, request);
-            }
-            finally
-            {
-                if (null != bindPath)
+                else
                 {
-                    java.nio.file.Files.deleteIfExists(bindPath);
+                    final Path path = Paths.get(bind);
+                    Files.deleteIfExists(path);
+                    channel.bind(AFUNIXSocketAddress.of(path));
+                    boundPaths.add(path);
                 }
+                channel.connect(AFUNIXSocketAddress.of(Paths.get(args[i + 1])));
+                channel.socket().setSoTimeout(2000);
+            }
+            run(channels.toArray(new AFUNIXDatagramChannel[0]), request, register, sliceNs);
+        }
+        finally
+        {
+            for (final AFUNIXDatagramChannel c : channels)
+            {
+                c.close();
+            }
+            for (final Path p : boundPaths)
+            {
+                Files.deleteIfExists(p);
             }
         }
     }
 
-    private static void run(final AFUNIXDatagramChannel channel, final byte[] request) throws Exception
+    private static void run(final AFUNIXDatagramChannel[] channels, final byte[] request, final boolean register,
+        final long sliceNs) throws Exception
     {
+        final int servers = channels.length;
         final ByteBuffer out = ByteBuffer.allocateDirect(request.length);
         out.put(request).flip();
         final ByteBuffer in = ByteBuffer.allocateDirect(2048);
-        final Histogram histogram = new Histogram(HIGHEST_NS, 3);
+        final Histogram[] histograms = new Histogram[servers];
+        final long[] counts = new long[servers];
+        final long[] errors = new long[servers];
+        final long[] timeouts = new long[servers];
 
-        for (int i = 0; i < 2000; i++)
+        for (int s = 0; s < servers; s++)
         {
-            if (roundTrip(channel, out, in) != 0)
+            histograms[s] = new Histogram(HIGHEST_NS, 3);
+            if (register)
             {
-                System.out.println("FAILED first requests: " + reply(in));
-                return;
+                final ByteBuffer registration = ByteBuffer.allocateDirect(64);
+                registration.put(("REGISTER:process_id=" + ProcessHandle.current().pid())
+                    .getBytes(StandardCharsets.US_ASCII)).flip();
+                if (roundTrip(channels[s], registration, in) != 0)
+                {
+                    System.out.println("FAILED register: " + reply(in));
+                    return;
+                }
+            }
+            for (int i = 0; i < 2000; i++)
+            {
+                if (roundTrip(channels[s], out, in) != 0)
+                {
+                    System.out.println("FAILED first requests: " + reply(in));
+                    return;
+                }
             }
         }
         System.out.println("READY");
@@ -124,13 +146,14 @@ public final class RoundTripClient
 
         long startNs = 0;
         long endNs = 0;
-        long count = 0;
-        long errors = 0;
-        long timeouts = 0;
+        final long origin = System.nanoTime();
         while (true)
         {
             final long t0 = System.nanoTime();
-            final int outcome = roundTrip(channel, out, in);
+            // Before GO the slices count from this process's start; after, from the common start time.
+            final long sliceBase = 0 == endNs ? origin : startNs;
+            final int s = (int)(Math.floorMod((t0 - sliceBase) / sliceNs, (long)servers));
+            final int outcome = roundTrip(channels[s], out, in);
             final long t1 = System.nanoTime();
             if (0 == endNs)
             {
@@ -149,27 +172,31 @@ public final class RoundTripClient
             {
                 if (outcome == 0)
                 {
-                    histogram.recordValue(Math.min(t1 - t0, HIGHEST_NS));
-                    count++;
+                    histograms[s].recordValue(Math.min(t1 - t0, HIGHEST_NS));
+                    counts[s]++;
                 }
                 else if (outcome == 1)
                 {
-                    errors++;
+                    errors[s]++;
                 }
                 else
                 {
-                    timeouts++;
+                    timeouts[s]++;
                 }
             }
         }
 
-        final ByteBuffer encoded = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        final int length = histogram.encodeIntoCompressedByteBuffer(encoded);
-        final byte[] bytes = new byte[length];
-        encoded.flip();
-        encoded.get(bytes);
-        System.out.println("RESULT " + count + " " + errors + " " + timeouts + " " + (endNs - startNs) + " " +
-            Base64.getEncoder().encodeToString(bytes));
+        for (int s = 0; s < servers; s++)
+        {
+            final ByteBuffer encoded = ByteBuffer.allocate(histograms[s].getNeededByteBufferCapacity());
+            final int length = histograms[s].encodeIntoCompressedByteBuffer(encoded);
+            final byte[] bytes = new byte[length];
+            encoded.flip();
+            encoded.get(bytes);
+            // each server had 1/servers of the window (the suite makes the window a whole number of rounds)
+            System.out.println("RESULT " + s + " " + counts[s] + " " + errors[s] + " " + timeouts[s] + " " +
+                (endNs - startNs) / servers + " " + Base64.getEncoder().encodeToString(bytes));
+        }
         System.out.flush();
     }
 

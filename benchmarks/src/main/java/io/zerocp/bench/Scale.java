@@ -58,8 +58,8 @@ final class Scale
             final long setupMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - setupStart);
 
             final LoadRun.Result load = measureLoad ?
-                LoadRun.run(env, "zerocpd " + regions + " regions", daemon.socket, daemon.dirs.socketDir,
-                    "GET_SHM_PATH:" + regionName(regions / 2), 1, true, LoadRun.Bind.PATH) :
+                LoadRun.run(env, new LoadRun.Target("zerocpd " + regions + " regions", daemon.socket,
+                    daemon.dirs.socketDir), "GET_SHM_PATH:" + regionName(regions / 2), 1, true) :
                 null;
 
             final long[] heap = heap(daemon.pid());

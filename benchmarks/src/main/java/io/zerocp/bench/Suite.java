@@ -38,7 +38,7 @@ public final class Suite
         List<String> clientJvmFlags = List.of("-XX:+UseSerialGC", "-Xmx64m");
         List<String> holderJvmFlags = List.of("-XX:+UseSerialGC", "-Xmx64m", "-XX:TieredStopAtLevel=1");
         long warmupMs = 2000;
-        long measureMs = 4000;
+        long measureMs = 6000;
         int jmhIterations = 3;
         int startupRuns = 7;
         int kills = 40;
@@ -69,7 +69,7 @@ public final class Suite
                 case "--quick" ->
                 {
                     env.warmupMs = 1000;
-                    env.measureMs = 2000;
+                    env.measureMs = 3000;
                     env.jmhIterations = 2;
                     env.startupRuns = 3;
                     env.kills = 10;
@@ -162,25 +162,29 @@ public final class Suite
                 {
                     throw new IllegalStateException("echo server did not start:\n" + echo.logTail());
                 }
+                final LoadRun.Target echoTarget = new LoadRun.Target("echo", echoSocket, echoDirs.socketDir);
+                final LoadRun.Target daemonTarget = new LoadRun.Target("zerocpd", daemon.socket,
+                    daemon.dirs.socketDir);
+                final LoadRun.Target leanTarget = new LoadRun.Target("lean", lean.socket, lean.dirs.socketDir);
                 for (final int n : CLIENTS)
                 {
-                    step("round trip, " + n + " client(s): echo, then zerocpd");
-                    report.echo.put(n, LoadRun.run(env, "echo", echoSocket, echoDirs.socketDir, "GET_SHM_PATH:" +
-                        REGION, n));
-                    report.daemon.put(n, LoadRun.run(env, "zerocpd", daemon.socket, daemon.dirs.socketDir,
-                        "GET_SHM_PATH:" + REGION, n));
-                    if (n == 1 || n == 4)
-                    {
-                        report.lean.put(n, LoadRun.run(env, "zerocpd (launcher flags)", lean.socket,
-                            lean.dirs.socketDir, "GET_SHM_PATH:" + REGION, n));
-                    }
+                    step("round trip, " + n + " client(s): echo, zerocpd and zerocpd with launcher flags in turn");
+                    final Map<String, LoadRun.Result> r = LoadRun.run(env,
+                        List.of(echoTarget, daemonTarget, leanTarget), "GET_SHM_PATH:" + REGION, n, false);
+                    report.echo.put(n, r.get("echo"));
+                    report.daemon.put(n, r.get("zerocpd"));
+                    report.lean.put(n, r.get("lean"));
                 }
             }
-            step("round trip, 1 client bound to an abstract name (RegistryClient's default), short and full-length");
-            report.daemonAbstract = LoadRun.run(env, "zerocpd", daemon.socket, daemon.dirs.socketDir,
-                "GET_SHM_PATH:" + REGION, 1, false, LoadRun.Bind.ABSTRACT);
-            report.daemonAbstractFull = LoadRun.run(env, "zerocpd", daemon.socket, daemon.dirs.socketDir,
-                "GET_SHM_PATH:" + REGION, 1, false, LoadRun.Bind.ABSTRACT_FULL);
+            step("round trip, 1 client: path vs short abstract name vs 107-byte abstract name, in turn");
+            final Map<String, LoadRun.Result> names = LoadRun.run(env, List.of(
+                new LoadRun.Target("path", daemon.socket, daemon.dirs.socketDir, LoadRun.Bind.PATH),
+                new LoadRun.Target("abstract", daemon.socket, daemon.dirs.socketDir, LoadRun.Bind.ABSTRACT),
+                new LoadRun.Target("abstract-full", daemon.socket, daemon.dirs.socketDir,
+                    LoadRun.Bind.ABSTRACT_FULL)), "GET_SHM_PATH:" + REGION, 1, false);
+            report.daemonPathNamed = names.get("path");
+            report.daemonAbstract = names.get("abstract");
+            report.daemonAbstractFull = names.get("abstract-full");
             report.loadedRssKiB = daemon.rssKiB();
             report.leanLoadedRssKiB = lean.rssKiB();
             report.launcherFlags = String.join(" ", launcherFlags).replace(env.resultsDir.toString(), "<results>");
@@ -257,6 +261,7 @@ public final class Suite
         String launcherFlags = "";
         long leanIdleRssKiB = -1;
         long leanLoadedRssKiB = -1;
+        LoadRun.Result daemonPathNamed;
         LoadRun.Result daemonAbstract;
         LoadRun.Result daemonAbstractFull;
         CBaseline.Result cBaseline;
@@ -362,13 +367,14 @@ public final class Suite
             }
             if (null != daemonAbstract)
             {
-                row(out, "zerocpd, client on a short abstract name", daemonAbstract, echo.get(1),
-                    null == cBaseline ? null : cBaseline.p50(), null == cBaseline ? null : cBaseline.rates().get(1));
-            }
-            if (null != daemonAbstractFull)
-            {
-                row(out, "zerocpd, client on a 107-byte abstract name", daemonAbstractFull, echo.get(1),
-                    null == cBaseline ? null : cBaseline.p50(), null == cBaseline ? null : cBaseline.rates().get(1));
+                out.append("\nClient address kinds against the same zerocpd (1 client process, one socket per " +
+                    "kind, taking turns):\n\n| client bound to | p50 µs | p99 µs | p99.9 µs | req/s | p50 ×path |" +
+                    "\n|---|---:|---:|---:|---:|---:|\n");
+                for (final LoadRun.Result r : List.of(daemonPathNamed, daemonAbstract, daemonAbstractFull))
+                {
+                    out.append(String.format("| %s | %.1f | %.1f | %.1f | %,.0f | %.2f |%n", r.server(), r.p50(),
+                        r.p99(), r.p999(), r.requestsPerSecond(), r.p50() / daemonPathNamed.p50()));
+                }
             }
             long errors = 0;
             long timeouts = 0;
@@ -377,7 +383,8 @@ public final class Suite
                 errors += r.errors();
                 timeouts += r.timeouts();
             }
-            out.append(String.format("%nLauncher flags: `%s`.", launcherFlags));
+            out.append(String.format("%nEcho and both daemons are measured in the same client processes, " +
+                "taking turns in %d ms slices. Launcher flags: `%s`.", LoadRun.SLICE_MS, launcherFlags));
             out.append(String.format(" Errors/timeouts in zerocpd runs: %d/%d. C rows: the C client's own " +
                 "latency run (200,000 round trips) and throughput runs of %.0f s; C has no per-client-count " +
                 "percentiles. Plot: `roundtrip-latency.png`.%n", errors, timeouts, env.measureMs / 1000.0));
