@@ -191,22 +191,23 @@ final class Profile
         throws Exception
     {
         final StringBuilder out = new StringBuilder();
+        // perf's --comms filter drops kernel and libjvm samples here (perf 6.x); filter the comm column instead.
         final Map<String, List<String>> reports = new LinkedHashMap<>();
-        reports.put("perf: conductor thread CPU by shared object (self)",
-            List.of("--sort", "dso", "--no-children"));
-        reports.put("perf: conductor thread CPU by symbol (self, top 30)",
-            List.of("--sort", "dso,sym", "--no-children"));
+        reports.put("perf: conductor thread CPU by shared object (self, % of all daemon samples)",
+            List.of("--sort", "comm,dso", "--no-children"));
+        reports.put("perf: conductor thread CPU by symbol (self, % of all daemon samples, top 30)",
+            List.of("--sort", "comm,dso,sym", "--no-children"));
         for (final Map.Entry<String, List<String>> r : reports.entrySet())
         {
             final List<String> command = new ArrayList<>(List.of(env.perf, "report", "-i", perfData.toString(),
-                "--stdio", "-g", "none", "--percent-limit", "0.5", "--comms", "zerocpd-conduct"));
+                "--stdio", "-g", "none", "--percent-limit", "0.3"));
             command.addAll(r.getValue());
             final Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             final String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(60, TimeUnit.SECONDS);
             out.append('\n').append(r.getKey()).append(":\n");
-            text.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).limit(30)
-                .forEach(l -> out.append("  ").append(l.strip()).append('\n'));
+            text.lines().filter(l -> !l.startsWith("#") && l.contains("zerocpd-conduct")).limit(30)
+                .forEach(l -> out.append("  ").append(l.strip().replaceAll("\\s{2,}", "  ")).append('\n'));
         }
         final Process all = new ProcessBuilder(env.perf, "report", "-i", perfData.toString(), "--stdio", "-g",
             "none", "--sort", "comm", "--no-children").redirectErrorStream(true).start();
