@@ -40,6 +40,7 @@ final class DatagramTransport implements AutoCloseable
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
     private AFUNIXDatagramChannel descriptorChannel;
+    private AFUNIXSocketAddress lastReceived;
     private AFUNIXSocketAddress sender;
     private ClientAddress senderKey;
     private long unboundSenders;
@@ -136,7 +137,12 @@ final class DatagramTransport implements AutoCloseable
 
     private void setSender(final AFUNIXSocketAddress from) throws SocketException
     {
-        if (from == sender)
+        // junixsocket returns a new address object for every datagram (its address cache never hits), but a client
+        // sends many in a row: keep the last sender's reply address and key while the address is the same. The host
+        // string is junixsocket's reversible encoding of the address bytes (AFInetAddress.unwrapAddress decodes
+        // it), so equal strings mean the same address, and comparing them allocates nothing.
+        if (null != lastReceived &&
+            (from == lastReceived || from.getHostString().equals(lastReceived.getHostString())))
         {
             return;
         }
@@ -159,6 +165,7 @@ final class DatagramTransport implements AutoCloseable
             sender = from;
             senderKey = new ClientAddress(from.getPathAsBytes(), false);
         }
+        lastReceived = from; // only once sender and key are both set: a failure above must not be cached
     }
 
     /**
