@@ -31,7 +31,7 @@ public final class RingConsumer implements AutoCloseable
         this.unblockTimeoutNs = unblockTimeoutNs;
     }
 
-    /** @return messages read (0 when none are ready). */
+    /** @return messages read; 0 only when none are ready (a wrap of the ring is read through). */
     public int read(final MessageHandler handler)
     {
         return read(handler, Integer.MAX_VALUE);
@@ -41,7 +41,13 @@ public final class RingConsumer implements AutoCloseable
     public int read(final MessageHandler handler, final int limit)
     {
         checkOpen();
-        final int read = ring.read(handler, limit);
+        final long head = ring.consumerPosition();
+        int read = ring.read(handler, limit);
+        if (0 == read && ring.consumerPosition() != head)
+        {
+            // Agrona's read stops after the padding record at the end of the buffer; the messages wait at 0.
+            read = ring.read(handler, limit);
+        }
         if (read > 0)
         {
             stuckHead = -1;

@@ -258,6 +258,30 @@ class MessageRingTest
         }
     }
 
+    @Test
+    void readReturnsNothingOnlyWhenNothingIsPendingEvenAcrossTheWrap()
+    {
+        try (TestDaemon daemon = TestDaemon.start();
+            RegistryClient client = client(daemon);
+            MessageRing ring = MessageRing.oneToOne(client, "wrap", 1024);
+            RingConsumer consumer = ring.consumer())
+        {
+            // 100-byte messages (112-byte records) do not divide 1024: the ring pads at its end every ninth write.
+            final UnsafeBuffer message = new UnsafeBuffer(new byte[100]);
+            for (int i = 0; i < 200; i++)
+            {
+                message.putInt(0, i);
+                assertTrue(ring.write(1, message, 0, 100));
+                final int expected = i;
+                final int[] got = {-1};
+                assertEquals(1, consumer.read((type, buffer, index, length) -> got[0] = buffer.getInt(index), 1),
+                    "read " + i + " at position " + ring.consumerPosition());
+                assertEquals(expected, got[0]);
+            }
+            assertTrue(ring.consumerPosition() > 2 * ring.capacity(), "wrapped at least twice");
+        }
+    }
+
     static RegistryClient client(final TestDaemon daemon)
     {
         return RegistryClient.builder().socketPath(daemon.socket()).timeout(Duration.ofSeconds(10)).build();
