@@ -60,6 +60,8 @@ public final class FrameConsumer implements AutoCloseable
             }
             final int length = (int)buffer.getLong(descriptor + FramePool.DESCRIPTOR_FRAME_LENGTH);
             final long timestampNs = buffer.getLong(descriptor + FramePool.DESCRIPTOR_TIMESTAMP);
+            // Taken: a producer waiting for its consumers may now write the next frame while this one is read.
+            buffer.putLongRelease(entry + FramePool.ENTRY_LAST_SEQUENCE, sequence);
             try
             {
                 handler.onFrame(pool.slotView(slot), length, sequence, timestampNs);
@@ -72,8 +74,7 @@ public final class FrameConsumer implements AutoCloseable
                 framesRead++;
                 lastSequence = sequence;
                 buffer.putLong(entry + FramePool.ENTRY_FRAMES_READ, framesRead);
-                buffer.putLong(entry + FramePool.ENTRY_FRAMES_MISSED, framesMissed);
-                buffer.putLongRelease(entry + FramePool.ENTRY_LAST_SEQUENCE, sequence);
+                buffer.putLongRelease(entry + FramePool.ENTRY_FRAMES_MISSED, framesMissed);
             }
             return true;
         }

@@ -45,12 +45,7 @@ public final class FrameProducer implements AutoCloseable
         {
             throw new IllegalStateException("a slot is already claimed; publish or abort it first");
         }
-        final long now = System.nanoTime();
-        if (now - nextSweepNs >= 0)
-        {
-            pool.sweepDeadConsumers();
-            nextSweepNs = now + SWEEP_INTERVAL_NS;
-        }
+        sweepWhenDue();
         int slot = pick();
         if (slot < 0)
         {
@@ -140,13 +135,25 @@ public final class FrameProducer implements AutoCloseable
     }
 
     /**
-     * @return whether every attached consumer has taken the newest frame; a producer that wants no drops (a
-     * benchmark, a recorder) waits for this before publishing the next.
+     * @return whether every attached consumer has taken (claimed) the newest frame; a producer that wants no drops
+     * (a benchmark, a recorder) waits for this before publishing the next, and may write the next one meanwhile.
      */
     public boolean consumersCaughtUp()
     {
         checkOpen();
+        sweepWhenDue(); // a consumer killed before taking the newest frame must not hold this up for ever
         return pool.consumersCaughtUp(sequence);
+    }
+
+    /** Frees the entries of dead consumers, at most every 100 ms (each check reads /proc). */
+    private void sweepWhenDue()
+    {
+        final long now = System.nanoTime();
+        if (now - nextSweepNs >= 0)
+        {
+            pool.sweepDeadConsumers();
+            nextSweepNs = now + SWEEP_INTERVAL_NS;
+        }
     }
 
     private void checkOpen()

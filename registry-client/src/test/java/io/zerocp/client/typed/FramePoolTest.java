@@ -122,8 +122,12 @@ class FramePoolTest
             }
             assertEquals(sequence, pool.slotSequence(slot), "the producer wrote into a slot being read");
             assertThrows(IllegalStateException.class, pool::consumer, "the only consumer entry is taken");
+            assertFalse(producer.consumersCaughtUp(), "the holder has not taken the newest frame");
 
             holder.kill9();
+
+            // A producer waiting for its consumers is not held up for ever by a dead one.
+            await().atMost(LIVENESS).until(producer::consumersCaughtUp);
 
             await().atMost(LIVENESS).until(() ->
             {
