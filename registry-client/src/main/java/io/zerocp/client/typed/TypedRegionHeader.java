@@ -1,0 +1,252 @@
+package io.zerocp.client.typed;
+
+import io.zerocp.client.RegistryException;
+import org.agrona.concurrent.AtomicBuffer;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The 128-byte header at offset 0 of every typed region, and the init-once protocol that fills it.
+ * <pre>
+ *   0  magic            "ZEROCPTY" once initialized
+ *   8  state            0 = UNINIT, identity of the initializing process = INITIALIZING, 1 = READY
+ *  16  kind (int)       {@link LayoutKind#code()}
+ *  20  version (int)    layout version of that kind
+ *  24  parameters       4 longs (capacity, or slots / slot size / max consumers)
+ *  56  length           bytes the layout needs
+ *  64  writer role      identity of the exclusive producer, or 0
+ *  72  reader role      identity of the exclusive consumer, or 0
+ *  80  reserved up to 128
+ * </pre>
+ * <b>Why init-once in the header and not in the daemon.</b> The daemon creates regions by name and size and knows
+ * nothing of what is inside them; keeping it that way keeps the protocol seed-compatible and the daemon free of
+ * Agrona layouts and their versions (a new layout or version ships in the client library alone). The region file
+ * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener wins a CAS from UNINIT to
+ * INITIALIZING (storing its process identity), writes the layout and resets the body, and publishes READY with a
+ * volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
+ * {@link LayoutMismatchException} on any difference. If the initializer dies before READY, a waiter sees that its
+ * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name.
+ */
+final class TypedRegionHeader
+{
+    static final int LENGTH = 128;
+    static final long MAGIC = 0x5A45524F43505459L; // "ZEROCPTY"
+    static final long UNINIT = 0;
+    static final long READY = 1;
+
+    static final int MAGIC_OFFSET = 0;
+    static final int STATE_OFFSET = 8;
+    static final int KIND_OFFSET = 16;
+    static final int VERSION_OFFSET = 20;
+    static final int PARAMETERS_OFFSET = 24;
+    static final int PARAMETER_COUNT = 4;
+    static final int LENGTH_OFFSET = 56;
+    static final int WRITER_ROLE_OFFSET = 64;
+    static final int READER_ROLE_OFFSET = 72;
+
+    private static final long INIT_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+
+    private TypedRegionHeader()
+    {
+    }
+
+    /**
+     * Initializes the region as {@code kind} if nobody has, else checks it is one.
+     *
+     * @param resetBody puts the body into its empty state; it may run twice (after a dead initializer) and must
+     *                  not depend on what is there.
+     * @throws LayoutMismatchException when the region holds another layout or is not a typed region.
+     */
+    static void initOrValidate(
+        final AtomicBuffer buffer,
+        final String regionName,
+        final LayoutKind kind,
+        final int version,
+        final long[] parameters,
+        final long length,
+        final Consumer<AtomicBuffer> resetBody)
+    {
+        if (buffer.capacity() < length)
+        {
+            throw new LayoutMismatchException("region " + regionName + " has " + buffer.capacity() +
+                " bytes; " + kind.describe(version, parameters) + " needs " + length);
+        }
+        final long me = ProcessIdentity.current();
+        final long deadline = System.nanoTime() + INIT_TIMEOUT_NS;
+        int waits = 0;
+        while (true)
+        {
+            final long state = buffer.getLongVolatile(STATE_OFFSET);
+            if (READY == state)
+            {
+                validate(buffer, regionName, kind, version, parameters, length);
+                return;
+            }
+            if (UNINIT == state)
+            {
+                if (0 != buffer.getLongVolatile(MAGIC_OFFSET))
+                {
+                    throw new LayoutMismatchException("region " + regionName + " is not a typed region (its first " +
+                        "bytes hold other data); open it with RegistryClient.acquire instead");
+                }
+                if (buffer.compareAndSetLong(STATE_OFFSET, UNINIT, me))
+                {
+                    initialize(buffer, kind, version, parameters, length, resetBody);
+                    return;
+                }
+                continue;
+            }
+            if (!ProcessIdentity.isIdentity(state) || 0 != buffer.getLongVolatile(MAGIC_OFFSET))
+            {
+                // An initializer writes the magic just before READY, so a magic next to any other state is foreign.
+                throw new LayoutMismatchException("region " + regionName + " is not a typed region (header state 0x" +
+                    Long.toHexString(state) + ")");
+            }
+            if (!ProcessIdentity.isAlive(state))
+            {
+                // The initializer died before READY: take over. Initialization is idempotent.
+                if (buffer.compareAndSetLong(STATE_OFFSET, state, me))
+                {
+                    initialize(buffer, kind, version, parameters, length, resetBody);
+                    return;
+                }
+                continue;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw new RegistryException("region " + regionName + " has been initializing for more than " +
+                    TimeUnit.NANOSECONDS.toSeconds(INIT_TIMEOUT_NS) + " s by " + ProcessIdentity.describe(state) +
+                    ", which is still alive", null);
+            }
+            pause(waits++);
+        }
+    }
+
+    private static void initialize(
+        final AtomicBuffer buffer,
+        final LayoutKind kind,
+        final int version,
+        final long[] parameters,
+        final long length,
+        final Consumer<AtomicBuffer> resetBody)
+    {
+        buffer.putInt(KIND_OFFSET, kind.code());
+        buffer.putInt(VERSION_OFFSET, version);
+        for (int i = 0; i < PARAMETER_COUNT; i++)
+        {
+            buffer.putLong(PARAMETERS_OFFSET + i * 8, i < parameters.length ? parameters[i] : 0);
+        }
+        buffer.putLong(LENGTH_OFFSET, length);
+        buffer.putLong(WRITER_ROLE_OFFSET, 0);
+        buffer.putLong(READER_ROLE_OFFSET, 0);
+        resetBody.accept(buffer);
+        buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
+        buffer.putLongVolatile(STATE_OFFSET, READY); // publishes everything above
+    }
+
+    private static void validate(
+        final AtomicBuffer buffer,
+        final String regionName,
+        final LayoutKind kind,
+        final int version,
+        final long[] parameters,
+        final long length)
+    {
+        if (buffer.getLong(MAGIC_OFFSET) != MAGIC)
+        {
+            throw new LayoutMismatchException("region " + regionName + " is not a typed region (bad magic)");
+        }
+        final int foundCode = buffer.getInt(KIND_OFFSET);
+        final int foundVersion = buffer.getInt(VERSION_OFFSET);
+        final long[] found = new long[PARAMETER_COUNT];
+        boolean same = foundCode == kind.code() && foundVersion == version && buffer.getLong(LENGTH_OFFSET) == length;
+        for (int i = 0; i < PARAMETER_COUNT; i++)
+        {
+            found[i] = buffer.getLong(PARAMETERS_OFFSET + i * 8);
+            same &= found[i] == (i < parameters.length ? parameters[i] : 0);
+        }
+        if (!same)
+        {
+            throw new LayoutMismatchException("region " + regionName + " holds " + describe(buffer) +
+                "; opened as " + kind.describe(version, parameters));
+        }
+    }
+
+    /** @return what the header says, for error messages. */
+    static String describe(final AtomicBuffer buffer)
+    {
+        if (buffer.capacity() < LENGTH)
+        {
+            return "no typed layout (" + buffer.capacity() + " bytes)";
+        }
+        final long state = buffer.getLongVolatile(STATE_OFFSET);
+        if (READY != state || buffer.getLong(MAGIC_OFFSET) != MAGIC)
+        {
+            return UNINIT == state && 0 == buffer.getLong(MAGIC_OFFSET) ?
+                "no typed layout yet (" + buffer.capacity() + " bytes)" :
+                "no typed layout (" + buffer.capacity() + " bytes of other data)";
+        }
+        final LayoutKind kind = LayoutKind.fromCode(buffer.getInt(KIND_OFFSET));
+        final long[] found = new long[PARAMETER_COUNT];
+        for (int i = 0; i < PARAMETER_COUNT; i++)
+        {
+            found[i] = buffer.getLong(PARAMETERS_OFFSET + i * 8);
+        }
+        return null == kind ? "an unknown layout kind " + buffer.getInt(KIND_OFFSET) :
+            "a " + kind.describe(buffer.getInt(VERSION_OFFSET), found);
+    }
+
+    /**
+     * Takes an exclusive role (producer of a one-to-one ring, consumer of a ring, broadcast transmitter, frame
+     * producer). A role held by a dead process is taken over.
+     *
+     * @throws IllegalStateException when a live process holds it (this one included).
+     */
+    static void acquireRole(final AtomicBuffer buffer, final int offset, final String role, final String regionName)
+    {
+        final long me = ProcessIdentity.current();
+        while (true)
+        {
+            final long holder = buffer.getLongVolatile(offset);
+            if (0 != holder && ProcessIdentity.isAlive(holder))
+            {
+                throw new IllegalStateException("the " + role + " of region " + regionName + " is " +
+                    (holder == me ? "already held by this process" : ProcessIdentity.describe(holder)));
+            }
+            if (buffer.compareAndSetLong(offset, holder, me))
+            {
+                return;
+            }
+        }
+    }
+
+    static void releaseRole(final AtomicBuffer buffer, final int offset)
+    {
+        buffer.compareAndSetLong(offset, ProcessIdentity.current(), 0);
+    }
+
+    static void pause(final int waits)
+    {
+        if (waits < 100)
+        {
+            Thread.onSpinWait();
+        }
+        else if (waits < 200)
+        {
+            Thread.yield();
+        }
+        else
+        {
+            try
+            {
+                Thread.sleep(1);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new RegistryException("interrupted while waiting for a typed region", ex);
+            }
+        }
+    }
+}
