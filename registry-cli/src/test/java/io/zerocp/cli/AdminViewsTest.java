@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;
+import io.zerocp.client.typed.MessageRing;
 import io.zerocp.daemon.testkit.RawClient;
 import io.zerocp.daemon.testkit.TestDaemon;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,22 @@ class AdminViewsTest
             assertEquals(1, stats.path("errors").path("Unknown command").asLong());
             assertEquals(1, stats.path("errors").path("No such region").asLong());
             assertTrue(stats.path("requests").path("GET_SHM_PATH").asLong() >= 4);
+        }
+    }
+
+    @Test
+    void listNamesTheLayoutOfTypedRegions() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start();
+            RawClient admin = new RawClient(daemon.socket());
+            RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
+            MessageRing ring = MessageRing.manyToOne(client, "commands", 64 * 1024))
+        {
+            admin.ask("GET_SHM_PATH:plain,size=4096");
+            final JsonNode regions = JSON.readTree(admin.ask("LIST")).path("regions");
+            assertEquals("ring-many-to-one v" + MessageRing.VERSION, find(regions, "name", "commands").path("layout")
+                .asText());
+            assertEquals("bytes", find(regions, "name", "plain").path("layout").asText());
         }
     }
 

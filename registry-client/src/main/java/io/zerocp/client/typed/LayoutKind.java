@@ -1,5 +1,7 @@
 package io.zerocp.client.typed;
 
+import io.zerocp.api.RegionLayout;
+
 /**
  * What a typed region holds; stored as {@link #code()} in the region's header so a process that opens the region
  * as something else gets a {@link LayoutMismatchException}.
@@ -7,13 +9,13 @@ package io.zerocp.client.typed;
 public enum LayoutKind
 {
     /** {@link MessageRing}, many producers and one consumer (Agrona {@code ManyToOneRingBuffer}). */
-    RING_MANY_TO_ONE(1, "capacity"),
+    RING_MANY_TO_ONE(RegionLayout.KIND_RING_MANY_TO_ONE, "capacity"),
     /** {@link MessageRing}, one producer and one consumer (Agrona {@code OneToOneRingBuffer}). */
-    RING_ONE_TO_ONE(2, "capacity"),
+    RING_ONE_TO_ONE(RegionLayout.KIND_RING_ONE_TO_ONE, "capacity"),
     /** {@link BroadcastRegion}: one transmitter, any number of receivers that may be lapped. */
-    BROADCAST(3, "capacity"),
+    BROADCAST(RegionLayout.KIND_BROADCAST, "capacity"),
     /** {@link FramePool}: fixed-size slots written in place and handed over by slot number. */
-    FRAME_POOL(4, "slots", "slotSize", "maxConsumers");
+    FRAME_POOL(RegionLayout.KIND_FRAME_POOL, "slots", "slotSize", "maxConsumers");
 
     private final int code;
     private final String[] parameterNames;

@@ -1,5 +1,6 @@
 package io.zerocp.client.typed;
 
+import io.zerocp.api.RegionLayout;
 import io.zerocp.client.RegistryException;
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -31,14 +32,14 @@ import java.util.function.Consumer;
 final class TypedRegionHeader
 {
     static final int LENGTH = 128;
-    static final long MAGIC = 0x5A45524F43505459L; // "ZEROCPTY"
+    static final long MAGIC = RegionLayout.MAGIC; // "ZEROCPTY"
     static final long UNINIT = 0;
-    static final long READY = 1;
+    static final long READY = RegionLayout.STATE_READY;
 
-    static final int MAGIC_OFFSET = 0;
-    static final int STATE_OFFSET = 8;
-    static final int KIND_OFFSET = 16;
-    static final int VERSION_OFFSET = 20;
+    static final int MAGIC_OFFSET = RegionLayout.MAGIC_OFFSET;
+    static final int STATE_OFFSET = RegionLayout.STATE_OFFSET;
+    static final int KIND_OFFSET = RegionLayout.KIND_OFFSET;
+    static final int VERSION_OFFSET = RegionLayout.VERSION_OFFSET;
     static final int PARAMETERS_OFFSET = 24;
     static final int PARAMETER_COUNT = 4;
     static final int LENGTH_OFFSET = 56;
