@@ -52,7 +52,7 @@ public final class InProcessDaemon implements AutoCloseable
         handler = new RequestHandler(config, registry, new AccessPolicy(config.tokens),
             new AuthThrottle(SystemNanoClock.INSTANCE, config.authFailuresPerSender, config.authFailuresGlobal,
                 config.authFailureWindowMs),
-            probe, counters, new AdminRequests(registry, counters), new RegionDescriptors());
+            probe, counters, new AdminRequests(registry, counters, SystemEpochClock.INSTANCE), new RegionDescriptors());
         transport = DatagramTransport.bind(config.socketPath, config.socketMode);
         conductor = new Conductor(transport, handler, registry, counters, SystemNanoClock.INSTANCE, () -> { });
     }
