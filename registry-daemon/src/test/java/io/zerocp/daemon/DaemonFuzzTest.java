@@ -1,0 +1,180 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.RegionNames;
+import io.zerocp.daemon.testkit.DatagramFuzzer;
+import io.zerocp.daemon.testkit.FuzzClient;
+import io.zerocp.daemon.testkit.RawClient;
+import io.zerocp.daemon.testkit.ReplyShapes;
+import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.daemon.testkit.TestTokens;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Pushes 20,000 random and mutated datagrams through the real socket from three clients (an admin token, a token
+ * limited to {@code app_*}, no token) and checks that every reply is well formed, that the client without a token
+ * never gets more than PONG or a refusal, that the daemon still answers, and that no file appears outside its shm
+ * directory.
+ */
+class DaemonFuzzTest
+{
+    private static final int DATAGRAMS = 20_000;
+
+    /** What a client that never authenticated may hear: nothing but PONG or a refusal. */
+    static final Set<String> OUTSIDER_SHAPES = Set.of(ReplyShapes.PONG, "ERROR: Unauthorized",
+        "ERROR: Too many requests", "ERROR: Invalid argument");
+
+    /** The daemon's config for fuzzing: auth on, small sizes and quotas so random requests cannot fill /dev/shm. */
+    static String fuzzConfig(final String adminToken, final String userToken)
+    {
+        return "{\"max-region-size\": 1048576, \"lease-ttl-ms\": 5000, \"linger-ms\": 0, " +
+            "\"auth-failures-per-sender\": 200, \"auth-failures-global\": 1000, \"auth-failure-window-ms\": 500, " +
+            "\"private-regions\": [\"app_private*\"], \"regions\": [{\"name\": \"app_static\", \"size\": 8192}], " +
+            "\"tokens\": [" +
+            TestTokens.entry("admin", adminToken,
+                "\"allow\": [\"*\"], \"admin\": true, \"max-regions\": 64, \"max-bytes\": 16777216") + ", " +
+            TestTokens.entry("user", userToken,
+                "\"allow\": [\"app_*\"], \"max-regions\": 16, \"max-bytes\": 4194304, \"max-region-size\": 65536") +
+            "]}";
+    }
+
+    /** Valid requests of every verb, which the fuzzer sends as they are or mutates. */
+    static List<String> corpus(final String token, final long livePid)
+    {
+        final List<String> corpus = new ArrayList<>(List.of(
+            "PING", "GET_SHM_PATH", "GET_SHM_SIZE", "GET_SHM_PATH:app_a", "GET_SHM_PATH:app_b,size=8192",
+            "GET_SHM_PATH:app_static", "GET_SHM_SIZE:app_a", "GET_SHM_SIZE:app_static", "GET_SHM_FD:app_a",
+            "GET_SHM_FD:app_a,mode=ro", "GET_SHM_FD:app_c,size=4096,mode=rw", "GET_SHM_FD:app_private1",
+            "GET_SHM_PATH:app_private1", "GET_SHM_PATH:other_x", "REGISTER:process_id=" + livePid, "RENEW",
+            "RELEASE:app_a", "RELEASE:app_b", "RELEASE", "AUTH:token=wrong-token", "LIST", "LIST:offset=0",
+            "CLIENTS", "STATS", "DELETE:app_b", "GET_SHM_PATH:app_a\n", "PING\r\n"));
+        if (null != token)
+        {
+            corpus.add("AUTH:token=" + token);
+        }
+        return corpus;
+    }
+
+    @Test
+    void everyReplyIsWellFormedAndNothingLeaksOutOfTheShmDir() throws Exception
+    {
+        final String admin = TestTokens.newToken();
+        final String user = TestTokens.newToken();
+        final long seed = System.nanoTime();
+        try (TestDirs dirs = new TestDirs())
+        {
+            // The shm dir is nested so that anything escaping it lands in a directory no one else writes.
+            final Path outer = dirs.shmDir();
+            final Path shmDir = outer.resolve("shm");
+            final Set<String> before = regionLikeNamesOutside();
+            final DaemonConfig config = ConfigLoader.parse(fuzzConfig(admin, user),
+                new ConfigLoader.Overrides(dirs.socket(), shmDir, null, null, null, null, null));
+            final long pid = ProcessHandle.current().pid();
+            try (Daemon daemon = Daemon.start(config);
+                FuzzClient adminClient = new FuzzClient(dirs.socket(), shmDir,
+                    new DatagramFuzzer(seed, corpus(admin, pid)), null, admin);
+                FuzzClient userClient = new FuzzClient(dirs.socket(), shmDir,
+                    new DatagramFuzzer(seed + 1, corpus(user, pid)), null, user);
+                FuzzClient outsider = new FuzzClient(dirs.socket(), shmDir,
+                    new DatagramFuzzer(seed + 2, corpus(null, pid)), OUTSIDER_SHAPES, null))
+            {
+                assertEquals("OK", adminClient.raw().ask("AUTH:token=" + admin));
+                assertEquals("OK", userClient.raw().ask("AUTH:token=" + user));
+                final List<FuzzClient> clients = List.of(adminClient, userClient, outsider);
+                final long start = System.nanoTime();
+                for (int i = 0; clients.stream().mapToLong(FuzzClient::sent).sum() < DATAGRAMS; i++)
+                {
+                    final FuzzClient client = clients.get(i % clients.size());
+                    client.step();
+                    if (client.violationCount() > 10)
+                    {
+                        break; // enough to show; a daemon that stopped answering costs 5 s a datagram
+                    }
+                }
+                final long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+
+                final TreeMap<String, Long> all = new TreeMap<>();
+                clients.forEach(c -> c.shapes().forEach((k, v) -> all.merge(k, v, Long::sum)));
+                final long sent = clients.stream().mapToLong(FuzzClient::sent).sum();
+                System.out.printf("fuzz seed %d: %d datagrams in %d ms; replies %s; outsider %s%n",
+                    seed, sent, elapsedMs, all, outsider.shapes());
+
+                for (final FuzzClient client : clients)
+                {
+                    assertEquals(0, client.violationCount(), "seed " + seed + ": " + client.violations());
+                }
+                assertTrue(all.getOrDefault(ReplyShapes.PATH, 0L) > 0, "the fuzz reached region creation: " + all);
+                assertTrue(all.getOrDefault("ERROR: Invalid name", 0L) > 0, all::toString);
+
+                try (RawClient fresh = new RawClient(dirs.socket()))
+                {
+                    assertEquals("PONG", fresh.ask("PING"), "the daemon still answers");
+                    assertEquals("OK", fresh.ask("AUTH:token=" + admin));
+                    assertEquals(shmDir.resolve("app_after_shm").toString(), fresh.ask("GET_SHM_PATH:app_after"));
+                }
+
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(outer))
+                {
+                    final List<String> names = new ArrayList<>();
+                    entries.forEach(p -> names.add(p.getFileName().toString()));
+                    assertEquals(List.of("shm"), names, "nothing next to the shm dir");
+                }
+                assertOnlyRegionFiles(shmDir);
+                final Set<String> after = regionLikeNamesOutside();
+                after.removeAll(before);
+                assertEquals(Set.of(), after, "region files outside the shm dir");
+                try (DirectoryStream<Path> entries = Files.newDirectoryStream(dirs.socketDir()))
+                {
+                    entries.forEach(p -> assertTrue(p.getFileName().toString().startsWith("d.sock"), p.toString()));
+                }
+            }
+        }
+    }
+
+    private static void assertOnlyRegionFiles(final Path shmDir) throws IOException
+    {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(shmDir))
+        {
+            for (final Path entry : entries)
+            {
+                final String name = entry.getFileName().toString();
+                if (name.equals(".zerocpd"))
+                {
+                    continue;
+                }
+                assertTrue(name.endsWith("_shm") && RegionNames.isValid(name.substring(0, name.length() - 4)),
+                    "unexpected entry " + entry);
+                assertTrue(Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS), "not a regular file: " + entry);
+            }
+        }
+    }
+
+    /** Files named like region files where a path escaping the shm dir could put one. */
+    private static Set<String> regionLikeNamesOutside() throws IOException
+    {
+        final Set<String> names = new HashSet<>();
+        for (final Path dir : List.of(Paths.get("/dev/shm"), Paths.get("/tmp"), Paths.get("/"), Paths.get("/etc"),
+            Paths.get("").toAbsolutePath()))
+        {
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*_shm"))
+            {
+                entries.forEach(p -> names.add(p.toString()));
+            }
+        }
+        return names;
+    }
+}
