@@ -3,6 +3,7 @@ package io.zerocp.daemon;
 import io.zerocp.api.RegionNames;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
 import io.zerocp.daemon.testkit.FuzzClient;
+import io.zerocp.daemon.testkit.FuzzSetup;
 import io.zerocp.daemon.testkit.RawClient;
 import io.zerocp.daemon.testkit.ReplyShapes;
 import io.zerocp.daemon.testkit.TestDirs;
@@ -34,41 +35,6 @@ class DaemonFuzzTest
 {
     private static final int DATAGRAMS = 20_000;
 
-    /** What a client that never authenticated may hear: nothing but PONG or a refusal. */
-    static final Set<String> OUTSIDER_SHAPES = Set.of(ReplyShapes.PONG, "ERROR: Unauthorized",
-        "ERROR: Too many requests", "ERROR: Invalid argument");
-
-    /** The daemon's config for fuzzing: auth on, small sizes and quotas so random requests cannot fill /dev/shm. */
-    static String fuzzConfig(final String adminToken, final String userToken)
-    {
-        return "{\"max-region-size\": 1048576, \"lease-ttl-ms\": 5000, \"linger-ms\": 0, " +
-            "\"auth-failures-per-sender\": 200, \"auth-failures-global\": 1000, \"auth-failure-window-ms\": 500, " +
-            "\"private-regions\": [\"app_private*\"], \"regions\": [{\"name\": \"app_static\", \"size\": 8192}], " +
-            "\"tokens\": [" +
-            TestTokens.entry("admin", adminToken,
-                "\"allow\": [\"*\"], \"admin\": true, \"max-regions\": 64, \"max-bytes\": 16777216") + ", " +
-            TestTokens.entry("user", userToken,
-                "\"allow\": [\"app_*\"], \"max-regions\": 16, \"max-bytes\": 4194304, \"max-region-size\": 65536") +
-            "]}";
-    }
-
-    /** Valid requests of every verb, which the fuzzer sends as they are or mutates. */
-    static List<String> corpus(final String token, final long livePid)
-    {
-        final List<String> corpus = new ArrayList<>(List.of(
-            "PING", "GET_SHM_PATH", "GET_SHM_SIZE", "GET_SHM_PATH:app_a", "GET_SHM_PATH:app_b,size=8192",
-            "GET_SHM_PATH:app_static", "GET_SHM_SIZE:app_a", "GET_SHM_SIZE:app_static", "GET_SHM_FD:app_a",
-            "GET_SHM_FD:app_a,mode=ro", "GET_SHM_FD:app_c,size=4096,mode=rw", "GET_SHM_FD:app_private1",
-            "GET_SHM_PATH:app_private1", "GET_SHM_PATH:other_x", "REGISTER:process_id=" + livePid, "RENEW",
-            "RELEASE:app_a", "RELEASE:app_b", "RELEASE", "AUTH:token=wrong-token", "LIST", "LIST:offset=0",
-            "CLIENTS", "STATS", "DELETE:app_b", "GET_SHM_PATH:app_a\n", "PING\r\n"));
-        if (null != token)
-        {
-            corpus.add("AUTH:token=" + token);
-        }
-        return corpus;
-    }
-
     @Test
     void everyReplyIsWellFormedAndNothingLeaksOutOfTheShmDir() throws Exception
     {
@@ -81,16 +47,16 @@ class DaemonFuzzTest
             final Path outer = dirs.shmDir();
             final Path shmDir = outer.resolve("shm");
             final Set<String> before = regionLikeNamesOutside();
-            final DaemonConfig config = ConfigLoader.parse(fuzzConfig(admin, user),
+            final DaemonConfig config = ConfigLoader.parse(FuzzSetup.config(admin, user),
                 new ConfigLoader.Overrides(dirs.socket(), shmDir, null, null, null, null, null));
             final long pid = ProcessHandle.current().pid();
             try (Daemon daemon = Daemon.start(config);
                 FuzzClient adminClient = new FuzzClient(dirs.socket(), shmDir,
-                    new DatagramFuzzer(seed, corpus(admin, pid)), null, admin);
+                    new DatagramFuzzer(seed, FuzzSetup.corpus(admin, pid)), null, admin);
                 FuzzClient userClient = new FuzzClient(dirs.socket(), shmDir,
-                    new DatagramFuzzer(seed + 1, corpus(user, pid)), null, user);
+                    new DatagramFuzzer(seed + 1, FuzzSetup.corpus(user, pid)), null, user);
                 FuzzClient outsider = new FuzzClient(dirs.socket(), shmDir,
-                    new DatagramFuzzer(seed + 2, corpus(null, pid)), OUTSIDER_SHAPES, null))
+                    new DatagramFuzzer(seed + 2, FuzzSetup.corpus(null, pid)), FuzzSetup.OUTSIDER_SHAPES, null))
             {
                 assertEquals("OK", adminClient.raw().ask("AUTH:token=" + admin));
                 assertEquals("OK", userClient.raw().ask("AUTH:token=" + user));
