@@ -144,7 +144,7 @@ final class RequestHandler
         Region region = registry.find(key);
         if (null != region)
         {
-            if (!grant.allows(region.name))
+            if (!grant.allows(region.name) || (!descriptor && registry.isPrivate(region.name)))
             {
                 error(reply, ErrorReply.FORBIDDEN);
                 return;
@@ -158,7 +158,9 @@ final class RequestHandler
         else
         {
             final String name = key.toString();
-            if (!grant.allows(name))
+            // A private name asked for by path is refused before anything is created: a region made for a refused
+            // request would have no holder, so it would never be reaped nor count against any quota.
+            if (!grant.allows(name) || (!descriptor && registry.isPrivate(name)))
             {
                 error(reply, ErrorReply.FORBIDDEN);
                 return;
@@ -184,12 +186,6 @@ final class RequestHandler
                 error(reply, ex.reply());
                 return;
             }
-        }
-
-        if (!descriptor && registry.isPrivate(region.name))
-        {
-            error(reply, ErrorReply.FORBIDDEN);
-            return;
         }
 
         if (null != session && !session.holds.contains(region))

@@ -153,6 +153,28 @@ class AuthorizationTest
     }
 
     @Test
+    void aPrivateNameAskedByPathCreatesNothingAndCostsNoQuota() throws IOException
+    {
+        final String json = "{\"private-regions\": [\"q_private*\"], \"tokens\": [" +
+            TestTokens.entry("q", audio, "\"allow\": [\"q_*\"], \"max-regions\": 1") + "]}";
+        try (TestDaemon daemon = TestDaemon.startJson(json);
+            RawClient client = new RawClient(daemon.socket()))
+        {
+            assertEquals("OK", client.ask("AUTH:token=" + audio));
+            for (int i = 0; i < 5; i++)
+            {
+                assertEquals(FORBIDDEN, client.ask("GET_SHM_PATH:q_private" + i));
+                assertEquals(FORBIDDEN, client.ask("GET_SHM_PATH:q_private" + i + ",size=65536"));
+                assertFalse(Files.exists(daemon.regionFile("q_private" + i)), "created by a refused request");
+            }
+            assertEquals("ERROR: No such region", client.ask("GET_SHM_SIZE:q_private0"));
+            assertEquals("4096", client.ask("GET_SHM_FD:q_private0"), "the descriptor route still works");
+            assertEquals(FORBIDDEN, client.ask("GET_SHM_PATH:q_private0"), "and the path route stays shut");
+            assertEquals(List.of(".zerocpd", "q_private0_shm", "zero_copy_framework_shm"), list(daemon.shmDir()));
+        }
+    }
+
+    @Test
     void quotasHoldAndAReleaseFreesQuota()
     {
         final String json = "{\"tokens\": [" + TestTokens.entry("q", audio,

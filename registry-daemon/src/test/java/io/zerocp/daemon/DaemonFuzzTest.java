@@ -1,5 +1,7 @@
 package io.zerocp.daemon;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.api.RegionNames;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
 import io.zerocp.daemon.testkit.FuzzClient;
@@ -91,6 +93,7 @@ class DaemonFuzzTest
                     assertEquals("PONG", fresh.ask("PING"), "the daemon still answers");
                     assertEquals("OK", fresh.ask("AUTH:token=" + admin));
                     assertEquals(shmDir.resolve("app_after_shm").toString(), fresh.ask("GET_SHM_PATH:app_after"));
+                    assertEveryDynamicRegionIsHeld(fresh, seed);
                 }
 
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(outer))
@@ -109,6 +112,36 @@ class DaemonFuzzTest
                 }
             }
         }
+    }
+
+    /**
+     * With {@code linger-ms} 0 a dynamic region goes with its last hold, so one without holders was created for a
+     * request that then failed: it would never be reaped nor count against any quota.
+     */
+    private static void assertEveryDynamicRegionIsHeld(final RawClient admin, final long seed) throws IOException
+    {
+        final ObjectMapper mapper = new ObjectMapper();
+        final List<String> orphans = new ArrayList<>();
+        int regions = 0;
+        JsonNode page = mapper.readTree(admin.ask("LIST"));
+        while (true)
+        {
+            for (final JsonNode region : page.get("regions"))
+            {
+                regions++;
+                if (!region.get("static").asBoolean() && region.get("holders").isEmpty())
+                {
+                    orphans.add(region.get("name").asText());
+                }
+            }
+            if (page.get("next").isNull())
+            {
+                break;
+            }
+            page = mapper.readTree(admin.ask("LIST:offset=" + page.get("next").asInt()));
+        }
+        assertTrue(regions >= 3, "LIST shows the regions");
+        assertEquals(List.of(), orphans, "seed " + seed + ": regions nobody holds");
     }
 
     private static void assertOnlyRegionFiles(final Path shmDir) throws IOException

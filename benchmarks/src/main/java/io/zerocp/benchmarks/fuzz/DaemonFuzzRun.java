@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Fuzzes a separate zerocpd process through its real socket: at least a million random and mutated datagrams from
  * four clients (one with the admin token, two with the token for {@code app_*}, one without a token), then reports
  * replies by shape, violations, and the daemon's heap (after a full GC), RSS, threads and open descriptors at the start,
- * after a warm-up, and at the end.
+ * after a warm-up, and after each quarter of the run.
  * <p>
  * Run from the repository root:
  * <pre>
@@ -84,9 +84,12 @@ public final class DaemonFuzzRun
                 final long start = System.nanoTime();
                 run(clients, sent, WARM_UP);
                 report.add(sample("after " + sent.get() + " datagrams (warm-up)", pid));
-                run(clients, sent, datagrams);
-                final long elapsedNs = System.nanoTime() - start;
-                report.add(sample("end, after " + sent.get() + " datagrams", pid));
+                for (int quarter = 1; quarter <= 4; quarter++)
+                {
+                    run(clients, sent, datagrams * quarter / 4);
+                    report.add(sample("after " + sent.get() + " datagrams", pid));
+                }
+                final long elapsedNs = System.nanoTime() - start; // includes the samples' full GCs
 
                 final TreeMap<String, Long> shapes = new TreeMap<>();
                 long violations = 0;
