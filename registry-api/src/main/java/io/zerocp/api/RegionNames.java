@@ -71,7 +71,39 @@ public final class RegionNames
      */
     public static boolean matches(final String pattern, final CharSequence name)
     {
-        return matches(pattern, 0, name, 0);
+        // Greedy with one backtrack point (the last star): O(pattern x name) at worst. Recursive backtracking over
+        // every star is exponential, and a client picks the name: "*a*a*a*a*a*a*b" against 64 a's took seconds.
+        int p = 0;
+        int n = 0;
+        int star = -1;
+        int resume = 0;
+        while (n < name.length())
+        {
+            if (p < pattern.length() && pattern.charAt(p) == '*')
+            {
+                star = p++;
+                resume = n;
+            }
+            else if (p < pattern.length() && pattern.charAt(p) == name.charAt(n))
+            {
+                p++;
+                n++;
+            }
+            else if (star >= 0)
+            {
+                p = star + 1;
+                n = ++resume;
+            }
+            else
+            {
+                return false;
+            }
+        }
+        while (p < pattern.length() && pattern.charAt(p) == '*')
+        {
+            p++;
+        }
+        return p == pattern.length();
     }
 
     /**
@@ -93,34 +125,6 @@ public final class RegionNames
             }
         }
         return true;
-    }
-
-    private static boolean matches(final String p, final int pi, final CharSequence n, final int ni)
-    {
-        int i = pi;
-        int j = ni;
-        while (i < p.length())
-        {
-            final char c = p.charAt(i);
-            if (c == '*')
-            {
-                for (int k = n.length(); k >= j; k--)
-                {
-                    if (matches(p, i + 1, n, k))
-                    {
-                        return true;
-                    }
-                }
-                return false;
-            }
-            if (j >= n.length() || n.charAt(j) != c)
-            {
-                return false;
-            }
-            i++;
-            j++;
-        }
-        return j == n.length();
     }
 
     private static boolean isAlphanumeric(final char c)

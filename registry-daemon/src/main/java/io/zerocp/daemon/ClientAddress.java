@@ -64,10 +64,30 @@ public final class ClientAddress
         return hash;
     }
 
+    /**
+     * The address for logs: printable ASCII as is, every other byte as {@code \xNN}, so a client cannot forge log
+     * lines with a newline or terminal escapes in the name it binds.
+     */
     @Override
     public String toString()
     {
-        final String text = new String(bytes, StandardCharsets.UTF_8);
-        return abstractName ? "@" + text : text;
+        final StringBuilder sb = new StringBuilder(bytes.length + 1);
+        if (abstractName)
+        {
+            sb.append('@');
+        }
+        for (final byte b : bytes)
+        {
+            final int c = b & 0xFF;
+            if (c >= 0x20 && c < 0x7F && c != '\\')
+            {
+                sb.append((char)c);
+            }
+            else
+            {
+                sb.append(String.format("\\x%02x", c));
+            }
+        }
+        return sb.toString();
     }
 }

@@ -25,6 +25,7 @@ final class Conductor implements Runnable
     private final DaemonCounters counters;
     private final NanoClock nanoClock;
     private final ManyToOneConcurrentLinkedQueue<LivenessEvent> events = new ManyToOneConcurrentLinkedQueue<>();
+    private final ManyToOneConcurrentLinkedQueue<Runnable> tasks = new ManyToOneConcurrentLinkedQueue<>();
     private final ReplyBuffer reply = new ReplyBuffer();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
@@ -50,6 +51,13 @@ final class Conductor implements Runnable
     void post(final LivenessEvent event)
     {
         events.offer(event);
+        transport.wakeup();
+    }
+
+    /** Runs {@code task} on the conductor thread, between requests (e.g. a policy reload). Safe from any thread. */
+    void submit(final Runnable task)
+    {
+        tasks.offer(task);
         transport.wakeup();
     }
 
@@ -137,6 +145,20 @@ final class Conductor implements Runnable
             catch (final RuntimeException ex)
             {
                 LOG.error("liveness event {} failed", event, ex);
+            }
+            work++;
+        }
+
+        Runnable task;
+        while (null != (task = tasks.poll()))
+        {
+            try
+            {
+                task.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("task failed", ex);
             }
             work++;
         }

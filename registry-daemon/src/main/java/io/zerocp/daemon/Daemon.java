@@ -162,6 +162,30 @@ public final class Daemon implements AutoCloseable
         return config.socketPath;
     }
 
+    /**
+     * Swaps in the tokens of {@code reloaded} (SIGHUP) without dropping sessions: a session whose token is still
+     * configured (same id and hash) keeps its lease and holds under the new rights; one whose token went or changed
+     * must authenticate again. Every other setting of {@code reloaded} is ignored until a restart. Safe from any thread;
+     * applied on the conductor thread between requests.
+     */
+    public void reloadTokens(final DaemonConfig reloaded)
+    {
+        final List<TokenGrant> tokens = reloaded.tokens;
+        conductor.submit(() ->
+        {
+            final boolean wasEnabled = access.enabled();
+            access.replace(tokens);
+            final int revoked = registry.rebindGrants(tokens);
+            LOG.info("reloaded token policy: {} token(s), auth {}, {} session(s) must authenticate again",
+                tokens.size(), access.enabled() ? "on" : "OFF", revoked);
+            if (wasEnabled && !access.enabled())
+            {
+                LOG.warn("no tokens configured any more: authentication is OFF and any client that can reach {} " +
+                    "may create and open regions", config.socketPath);
+            }
+        });
+    }
+
     /** Blocks until the conductor has stopped (after {@link #close()} or a fatal error). */
     public void awaitTermination() throws InterruptedException
     {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -49,6 +50,7 @@ final class Registry
     private final Map<String, GroupPrincipal> groups = new HashMap<>();
     private final long lingerNs;
     private long totalBytes;
+    private List<TokenGrant> tokens;
 
     Registry(
         final DaemonConfig config,
@@ -69,6 +71,7 @@ final class Registry
         this.nanoClock = nanoClock;
         this.journal = journal;
         this.lingerNs = TimeUnit.MILLISECONDS.toNanos(config.lingerMs);
+        this.tokens = config.tokens;
         for (final DaemonConfig.RegionMode mode : config.regionModes)
         {
             if (null != mode.group() && !groups.containsKey(mode.group()))
@@ -322,6 +325,47 @@ final class Registry
         journal.sessionUpdated(session);
     }
 
+    /**
+     * Moves every authenticated session to the grant of the same id in {@code tokens} (a reload). A session whose
+     * token is gone or has a new hash loses its authentication but keeps its lease and holds; with no tokens at all
+     * (auth off) every session gets the open grant.
+     *
+     * @return how many sessions lost their authentication.
+     */
+    int rebindGrants(final List<TokenGrant> tokens)
+    {
+        int revoked = 0;
+        for (final Session session : leases.sessions())
+        {
+            final TokenGrant old = session.grant;
+            TokenGrant replacement = null;
+            if (tokens.isEmpty())
+            {
+                replacement = TokenGrant.OPEN;
+            }
+            else if (null != old)
+            {
+                for (final TokenGrant candidate : tokens)
+                {
+                    if (candidate.id.equals(old.id) && Arrays.equals(candidate.sha256, old.sha256))
+                    {
+                        replacement = candidate;
+                        break;
+                    }
+                }
+            }
+            if (null != old && null == replacement)
+            {
+                revoked++;
+                LOG.info("{} lost {}: it was removed or changed", session, old);
+            }
+            grant(session, replacement);
+        }
+        usage.keySet().removeIf(g -> !tokens.contains(g));
+        this.tokens = List.copyOf(tokens);
+        return revoked;
+    }
+
     Session startSession(final ClientAddress address)
     {
         final Session session = leases.start(address, epochClock.time());
@@ -373,7 +417,7 @@ final class Registry
 
     List<TokenGrant> tokens()
     {
-        return config.tokens;
+        return tokens;
     }
 
     /** Unlinks lingering regions whose time has come. @return how many went. */

@@ -61,7 +61,9 @@ final class RequestHandler
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
             counters.request(null);
-            error(reply, ErrorReply.MESSAGE_TOO_LONG);
+            // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
+            error(reply, access.enabled() && !isAuthenticated(registry.leases().find(sender)) ?
+                ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
             return;
         }
 
@@ -75,7 +77,7 @@ final class RequestHandler
             registry.leases().touch(session);
         }
 
-        if (access.enabled() && verb != Verb.PING && verb != Verb.AUTH && (null == session || !session.isAuthenticated()))
+        if (access.enabled() && verb != Verb.PING && verb != Verb.AUTH && !isAuthenticated(session))
         {
             // Checked before the parse result so an unauthenticated sender learns nothing, not even the grammar.
             error(reply, ErrorReply.UNAUTHORIZED);
@@ -142,7 +144,7 @@ final class RequestHandler
         Region region = registry.find(key);
         if (null != region)
         {
-            if (!grant.allows(region.name))
+            if (!grant.allows(region.name) || (!descriptor && registry.isPrivate(region.name)))
             {
                 error(reply, ErrorReply.FORBIDDEN);
                 return;
@@ -156,7 +158,9 @@ final class RequestHandler
         else
         {
             final String name = key.toString();
-            if (!grant.allows(name))
+            // A private name asked for by path is refused before anything is created: a region made for a refused
+            // request would have no holder, so it would never be reaped nor count against any quota.
+            if (!grant.allows(name) || (!descriptor && registry.isPrivate(name)))
             {
                 error(reply, ErrorReply.FORBIDDEN);
                 return;
@@ -182,12 +186,6 @@ final class RequestHandler
                 error(reply, ex.reply());
                 return;
             }
-        }
-
-        if (!descriptor && registry.isPrivate(region.name))
-        {
-            error(reply, ErrorReply.FORBIDDEN);
-            return;
         }
 
         if (null != session && !session.holds.contains(region))
@@ -220,14 +218,15 @@ final class RequestHandler
         final NameKey key = request.hasName() ?
             lookupKey.wrap(request.buffer(), request.nameOffset(), request.nameLength()) : defaultKey;
         final Region region = registry.find(key);
+        // Forbidden whether or not the region exists, so a token learns nothing about names it may not see.
+        if (!grantOf(session).allows(null == region ? key.toString() : region.name))
+        {
+            error(reply, ErrorReply.FORBIDDEN);
+            return;
+        }
         if (null == region)
         {
             error(reply, ErrorReply.NO_SUCH_REGION);
-            return;
-        }
-        if (!grantOf(session).allows(region.name))
-        {
-            error(reply, ErrorReply.FORBIDDEN);
             return;
         }
         reply.put(region.sizeReply);
@@ -334,6 +333,11 @@ final class RequestHandler
             reply.clear();
             error(reply, failure);
         }
+    }
+
+    private static boolean isAuthenticated(final Session session)
+    {
+        return null != session && session.isAuthenticated();
     }
 
     private TokenGrant grantOf(final Session session)

@@ -1,11 +1,14 @@
 package io.zerocp.daemon;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code zerocpd}: the command line. Flags override the config file; with neither, the daemon behaves as the seed.
@@ -18,6 +21,8 @@ import java.util.concurrent.Callable;
     sortOptions = false)
 public final class Zerocpd implements Callable<Integer>
 {
+    private static final Logger LOG = LoggerFactory.getLogger(Zerocpd.class);
+
     @Option(names = "--socket", paramLabel = "PATH", description = "Socket to bind (default /tmp/shm_daemon.sock).")
     Path socket;
 
@@ -48,11 +53,12 @@ public final class Zerocpd implements Callable<Integer>
     @Override
     public Integer call() throws Exception
     {
+        final ConfigLoader.Overrides overrides = new ConfigLoader.Overrides(
+            socket, shmDir, stateDir, leaseTtlMs, lingerMs, socketMode, metricsPort);
         final DaemonConfig daemonConfig;
         try
         {
-            daemonConfig = ConfigLoader.load(config, new ConfigLoader.Overrides(
-                socket, shmDir, stateDir, leaseTtlMs, lingerMs, socketMode, metricsPort));
+            daemonConfig = ConfigLoader.load(config, overrides);
         }
         catch (final ConfigException ex)
         {
@@ -60,10 +66,16 @@ public final class Zerocpd implements Callable<Integer>
             return 2;
         }
 
+        // Before the daemon starts: the JVM's own SIGHUP action is to shut down, and a client may signal as soon as
+        // the socket answers.
+        final AtomicReference<Daemon> running = new AtomicReference<>();
+        handleReloadSignal(running, overrides);
+
         final Daemon daemon;
         try
         {
             daemon = Daemon.start(daemonConfig);
+            running.set(daemon);
         }
         catch (final Daemon.DaemonStartException ex)
         {
@@ -77,6 +89,38 @@ public final class Zerocpd implements Callable<Integer>
         StopSignals.install(daemon::close);
         daemon.awaitTermination();
         return 0;
+    }
+
+    /** SIGHUP re-reads {@code --config} and applies its tokens; a config that does not load changes nothing. */
+    private void handleReloadSignal(final AtomicReference<Daemon> running, final ConfigLoader.Overrides overrides)
+    {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal ->
+        {
+            final Daemon daemon = running.get();
+            if (null == daemon)
+            {
+                LOG.warn("SIGHUP before the daemon was up: ignored");
+                return;
+            }
+            if (null == config)
+            {
+                LOG.warn("SIGHUP: no --config file to reload; nothing changed");
+                return;
+            }
+            try
+            {
+                daemon.reloadTokens(ConfigLoader.load(config, overrides));
+                LOG.info("SIGHUP: re-read {}; applying its tokens (other settings need a restart)", config);
+            }
+            catch (final ConfigException ex)
+            {
+                LOG.error("SIGHUP: {}; kept the current token policy", ex.getMessage());
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("SIGHUP: reload failed; kept the current token policy", ex);
+            }
+        });
     }
 
     public static void main(final String[] args)

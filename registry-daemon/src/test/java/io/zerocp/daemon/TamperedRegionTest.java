@@ -1,0 +1,42 @@
+package io.zerocp.daemon;
+
+import io.zerocp.daemon.testkit.RawClient;
+import io.zerocp.daemon.testkit.TestDaemon;
+import org.junit.jupiter.api.Test;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * What the daemon does when a client that can write a region's file truncates it (docs/security.md).
+ */
+class TamperedRegionTest
+{
+    @Test
+    void truncatedRegionIsNotNoticedWhileRunningAndDroppedAtRestart() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+            RawClient client = new RawClient(daemon.socket()))
+        {
+            assertEquals(daemon.regionFile("shared").toString(), client.ask("GET_SHM_PATH:shared"));
+            try (FileChannel file = FileChannel.open(daemon.regionFile("shared"), StandardOpenOption.WRITE))
+            {
+                file.truncate(100); // a writer with access to the path (or a read-write descriptor) can do this
+            }
+            assertEquals("4096", client.ask("GET_SHM_SIZE:shared"), "the daemon does not watch file sizes");
+
+            daemon.restart();
+            assertEquals("ERROR: No such region", client.ask("GET_SHM_SIZE:shared"), "dropped from the registry");
+            // The file it no longer vouches for stays until an operator removes it (docs/security.md).
+            assertEquals("ERROR: Name in use", client.ask("GET_SHM_PATH:shared"));
+            assertEquals(100, Files.size(daemon.regionFile("shared")), "never adopted at the wrong size");
+
+            Files.delete(daemon.regionFile("shared"));
+            assertEquals(daemon.regionFile("shared").toString(), client.ask("GET_SHM_PATH:shared"));
+            assertEquals(4096, Files.size(daemon.regionFile("shared")));
+        }
+    }
+}
