@@ -6,11 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
-import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,14 +17,12 @@ import java.util.concurrent.Callable;
     description = "Print a new random token and the config entry (its SHA-256) to paste into \"tokens\".")
 final class TokenCommand implements Callable<Integer>
 {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     @Option(names = "--id", defaultValue = "client", description = "Token id in the config (default ${DEFAULT-VALUE}).")
     String id;
 
     @Option(names = "--allow", defaultValue = "*", split = ",",
         description = "Name patterns this token may use (default ${DEFAULT-VALUE}).")
-    String[] allow;
+    List<String> allow;
 
     @Spec
     CommandSpec spec;
@@ -36,36 +30,11 @@ final class TokenCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        final String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        final TokenGenerator.NewToken token = new TokenGenerator().generate(id, allow);
         final PrintWriter out = spec.commandLine().getOut();
-        out.println("token:  " + token);
-        out.println("config: " + configEntry(id, token, allow));
+        out.println("token:  " + token.token());
+        out.println("config: " + token.configEntry());
         out.flush();
         return 0;
-    }
-
-    static String configEntry(final String id, final String token, final String[] allow)
-    {
-        final StringBuilder patterns = new StringBuilder();
-        for (final String p : allow)
-        {
-            patterns.append(patterns.length() > 0 ? ", " : "").append('"').append(p).append('"');
-        }
-        return "{\"id\": \"" + id + "\", \"sha256\": \"" + sha256Hex(token) + "\", \"allow\": [" + patterns + "]}";
-    }
-
-    static String sha256Hex(final String token)
-    {
-        try
-        {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(token.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }

@@ -192,7 +192,7 @@ class AdminViewsTest
         assertEquals(43, token.length());
         assertEquals("video", entry.path("id").asText());
         assertEquals("video_*", entry.path("allow").get(0).asText());
-        assertEquals(TokenCommand.sha256Hex(token), entry.path("sha256").asText());
+        assertEquals(TokenGenerator.sha256Hex(token), entry.path("sha256").asText());
         try (TestDaemon daemon = TestDaemon.startJson("{\"tokens\": [" + out.lines()
             .filter(l -> l.startsWith("config:")).findFirst().orElseThrow().substring(7) + "]}");
             RawClient raw = new RawClient(daemon.socket()))
