@@ -16,16 +16,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class TamperedRegionTest
 {
     @Test
-    void truncatedRegionIsNotNoticedWhileRunningAndDroppedAtRestart() throws Exception
+    void aTruncatedHeldRegionIsNotNoticedWhileRunningAndDroppedAtRestart() throws Exception
     {
         try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
             RawClient client = new RawClient(daemon.socket()))
         {
+            assertEquals("OK lease_ms=10000", client.ask("REGISTER:process_id=" + ProcessHandle.current().pid()));
             assertEquals(daemon.regionFile("shared").toString(), client.ask("GET_SHM_PATH:shared"));
-            try (FileChannel file = FileChannel.open(daemon.regionFile("shared"), StandardOpenOption.WRITE))
-            {
-                file.truncate(100); // a writer with access to the path (or a read-write descriptor) can do this
-            }
+            truncate(daemon.regionFile("shared"));
             assertEquals("4096", client.ask("GET_SHM_SIZE:shared"), "the daemon does not watch file sizes");
 
             daemon.restart();
@@ -37,6 +35,31 @@ class TamperedRegionTest
             Files.delete(daemon.regionFile("shared"));
             assertEquals(daemon.regionFile("shared").toString(), client.ask("GET_SHM_PATH:shared"));
             assertEquals(4096, Files.size(daemon.regionFile("shared")));
+        }
+    }
+
+    @Test
+    void aShortRegionThatWasNeverHeldIsCompletedAtRestartLikeACreationCutShort() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+            RawClient client = new RawClient(daemon.socket()))
+        {
+            assertEquals(daemon.regionFile("loose").toString(), client.ask("GET_SHM_PATH:loose"));
+            truncate(daemon.regionFile("loose"));
+
+            daemon.restart();
+            // A never-held region with a short file cannot be told from a crash mid-creation: it is filled up to its
+            // size (the bytes it still has are kept), never left short, so nobody maps past the end.
+            assertEquals("4096", client.ask("GET_SHM_SIZE:loose"));
+            assertEquals(4096, Files.size(daemon.regionFile("loose")));
+        }
+    }
+
+    private static void truncate(final java.nio.file.Path file) throws java.io.IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            channel.truncate(100); // a writer with access to the path (or a read-write descriptor) can do this
         }
     }
 }
