@@ -57,14 +57,7 @@ final class JavaProcess implements AutoCloseable
     /** The flags every JVM that uses Agrona needs (and junixsocket on JDK 22+). */
     static List<String> agronaFlags()
     {
-        final List<String> flags = new ArrayList<>();
-        flags.add("--add-exports");
-        flags.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        if (Runtime.version().feature() >= 22)
-        {
-            flags.add("--enable-native-access=ALL-UNNAMED");
-        }
-        return flags;
+        return io.zerocp.api.RequiredJvmFlags.forThisJvm();
     }
 
     static String javaExecutable()

@@ -25,8 +25,8 @@ final class AdminCommands
     {
     }
 
-    @Command(name = "ls", mixinStandardHelpOptions = true, description = "Regions: size, kind, holders, path.")
-    static final class Ls implements Callable<Integer>
+    /** A view that prints a table for people or, with {@code --json}, the daemon's JSON for scripts. */
+    abstract static class View<T> implements Callable<Integer>
     {
         @Mixin
         ZerocpCli.Connection connection;
@@ -37,21 +37,44 @@ final class AdminCommands
         @Spec
         CommandSpec spec;
 
+        abstract T fetch(RegistryClient client);
+
+        abstract void print(T value, PrintWriter out);
+
         @Override
         public Integer call() throws JsonProcessingException
         {
             try (RegistryClient client = connection.open())
             {
-                final List<JsonNode> regions = AdminQueries.regions(client);
+                final T value = fetch(client);
                 final PrintWriter out = spec.commandLine().getOut();
                 if (json)
                 {
-                    out.println(AdminQueries.MAPPER.writeValueAsString(regions));
-                    return 0;
+                    out.println(AdminQueries.MAPPER.writeValueAsString(value));
                 }
-                printRegions(regions, out);
+                else
+                {
+                    print(value, out);
+                }
+                out.flush();
                 return 0;
             }
+        }
+    }
+
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "Regions: size, kind, holders, path.")
+    static final class Ls extends View<List<JsonNode>>
+    {
+        @Override
+        List<JsonNode> fetch(final RegistryClient client)
+        {
+            return AdminQueries.regions(client);
+        }
+
+        @Override
+        void print(final List<JsonNode> regions, final PrintWriter out)
+        {
+            printRegions(regions, out);
         }
     }
 
@@ -69,33 +92,19 @@ final class AdminCommands
 
     @Command(name = "clients", mixinStandardHelpOptions = true,
         description = "Sessions: who they are, what they hold, when last heard from.")
-    static final class Clients implements Callable<Integer>
+    static final class Clients extends View<List<JsonNode>>
     {
-        @Mixin
-        ZerocpCli.Connection connection;
-
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
-
-        @Spec
-        CommandSpec spec;
+        @Override
+        List<JsonNode> fetch(final RegistryClient client)
+        {
+            return AdminQueries.clients(client);
+        }
 
         @Override
-        public Integer call() throws JsonProcessingException
+        void print(final List<JsonNode> clients, final PrintWriter out)
         {
-            try (RegistryClient client = connection.open())
-            {
-                final List<JsonNode> clients = AdminQueries.clients(client);
-                final PrintWriter out = spec.commandLine().getOut();
-                if (json)
-                {
-                    out.println(AdminQueries.MAPPER.writeValueAsString(clients));
-                    return 0;
-                }
-                clients.sort(Comparator.comparingLong((JsonNode c) -> c.path("bytesHeld").asLong()).reversed());
-                printClients(clients, out);
-                return 0;
-            }
+            clients.sort(Comparator.comparingLong((JsonNode c) -> c.path("bytesHeld").asLong()).reversed());
+            printClients(clients, out);
         }
     }
 
@@ -116,32 +125,18 @@ final class AdminCommands
 
     @Command(name = "stat", mixinStandardHelpOptions = true,
         description = "Health and counters: uptime, requests, errors, regions, sessions, reaps by cause.")
-    static final class Stat implements Callable<Integer>
+    static final class Stat extends View<JsonNode>
     {
-        @Mixin
-        ZerocpCli.Connection connection;
-
-        @Option(names = "--json", description = "Print JSON for scripts.")
-        boolean json;
-
-        @Spec
-        CommandSpec spec;
+        @Override
+        JsonNode fetch(final RegistryClient client)
+        {
+            return AdminQueries.stats(client);
+        }
 
         @Override
-        public Integer call() throws JsonProcessingException
+        void print(final JsonNode stats, final PrintWriter out)
         {
-            try (RegistryClient client = connection.open())
-            {
-                final JsonNode stats = AdminQueries.stats(client);
-                final PrintWriter out = spec.commandLine().getOut();
-                if (json)
-                {
-                    out.println(AdminQueries.MAPPER.writeValueAsString(stats));
-                    return 0;
-                }
-                printStats(stats, out);
-                return 0;
-            }
+            printStats(stats, out);
         }
     }
 

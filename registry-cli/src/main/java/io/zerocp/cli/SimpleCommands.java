@@ -19,6 +19,17 @@ final class SimpleCommands
     {
     }
 
+    /** Sends one request and prints the reply as is; exit status 1 for an {@code ERROR:} reply. */
+    static int sendAndPrint(final ZerocpCli.Connection connection, final String request, final CommandSpec spec)
+    {
+        try (RegistryClient client = connection.open())
+        {
+            final String reply = client.request(request);
+            spec.commandLine().getOut().println(reply);
+            return Protocol.isError(reply) ? 1 : 0;
+        }
+    }
+
     @Command(name = "ping", mixinStandardHelpOptions = true, description = "PING the daemon; prints PONG.")
     static final class Ping implements Callable<Integer>
     {
@@ -108,12 +119,7 @@ final class SimpleCommands
         @Override
         public Integer call()
         {
-            try (RegistryClient client = connection.open())
-            {
-                final String reply = client.request(request);
-                spec.commandLine().getOut().println(reply);
-                return Protocol.isError(reply) ? 1 : 0;
-            }
+            return sendAndPrint(connection, request, spec);
         }
     }
 
@@ -133,12 +139,7 @@ final class SimpleCommands
         @Override
         public Integer call()
         {
-            try (RegistryClient client = connection.open())
-            {
-                final String reply = client.request("DELETE:" + name);
-                spec.commandLine().getOut().println(reply);
-                return Protocol.isError(reply) ? 1 : 0;
-            }
+            return sendAndPrint(connection, "DELETE:" + name, spec);
         }
     }
 }

@@ -6,7 +6,7 @@ package io.zerocp.daemon;
 interface ProcessProbe
 {
     /** Returned for a pid with no live process (missing, zombie or dead). */
-    long DEAD = -1;
+    long DEAD = io.zerocp.api.ProcessStat.DEAD;
 
     /**
      * @param pid a process id.

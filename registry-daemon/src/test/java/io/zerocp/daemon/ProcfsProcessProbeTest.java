@@ -33,7 +33,7 @@ class ProcfsProcessProbeTest
     private static long parse(final String line)
     {
         final byte[] bytes = line.getBytes(StandardCharsets.ISO_8859_1);
-        return ProcfsProcessProbe.parse(bytes, bytes.length);
+        return io.zerocp.api.ProcessStat.parseStartTicks(bytes, bytes.length);
     }
 
     @Test

@@ -120,12 +120,7 @@ public final class Demo
     {
         final List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-exports");
-        command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        if (Runtime.version().feature() >= 22)
-        {
-            command.add("--enable-native-access=ALL-UNNAMED");
-        }
+        command.addAll(io.zerocp.api.RequiredJvmFlags.forThisJvm());
         command.add("-Xmx256m");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

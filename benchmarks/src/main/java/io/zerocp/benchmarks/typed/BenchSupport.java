@@ -152,12 +152,7 @@ final class BenchSupport implements AutoCloseable
     {
         final List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-exports");
-        command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        if (Runtime.version().feature() >= 22)
-        {
-            command.add("--enable-native-access=ALL-UNNAMED");
-        }
+        command.addAll(io.zerocp.api.RequiredJvmFlags.forThisJvm());
         command.addAll(extraJvmFlags);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
@@ -220,32 +215,6 @@ final class BenchSupport implements AutoCloseable
 
     static void deleteTree(final Path root)
     {
-        if (!Files.exists(root))
-        {
-            return;
-        }
-        try
-        {
-            Files.walkFileTree(root, new SimpleFileVisitor<>()
-            {
-                @Override
-                public FileVisitResult visitFile(final Path file, final BasicFileAttributes attrs) throws IOException
-                {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(final Path dir, final IOException exc) throws IOException
-                {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        }
-        catch (final IOException ex)
-        {
-            System.err.println("cannot remove " + root + ": " + ex);
-        }
+        io.zerocp.daemon.testkit.TestDirs.deleteTree(root);
     }
 }

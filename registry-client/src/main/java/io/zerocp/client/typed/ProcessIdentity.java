@@ -1,5 +1,7 @@
 package io.zerocp.client.typed;
 
+import io.zerocp.api.ProcessStat;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -23,7 +25,7 @@ import java.nio.file.Paths;
 public final class ProcessIdentity
 {
     /** Returned by {@link #startTicks(long)} for a process that does not exist or is a zombie. */
-    static final long DEAD = -1;
+    static final long DEAD = ProcessStat.DEAD;
 
     private static final int PID_BITS = 22;
     private static final long PID_MASK = (1L << PID_BITS) - 1;
@@ -117,48 +119,6 @@ public final class ProcessIdentity
         {
             return DEAD;
         }
-        return parseStartTicks(buffer, length);
-    }
-
-    /** Parses a stat line; the command may hold spaces and parentheses, so fields count from the last ')'. */
-    static long parseStartTicks(final byte[] stat, final int length)
-    {
-        int close = -1;
-        for (int i = length - 1; i >= 0; i--)
-        {
-            if (stat[i] == ')')
-            {
-                close = i;
-                break;
-            }
-        }
-        if (close < 0 || close + 2 >= length)
-        {
-            return DEAD;
-        }
-        final byte state = stat[close + 2];
-        if (state == 'Z' || state == 'X' || state == 'x')
-        {
-            return DEAD;
-        }
-        int field = 3;
-        int i = close + 2;
-        while (i < length && field < 22)
-        {
-            if (stat[i] == ' ')
-            {
-                field++;
-            }
-            i++;
-        }
-        long ticks = 0;
-        boolean any = false;
-        while (i < length && stat[i] >= '0' && stat[i] <= '9')
-        {
-            ticks = ticks * 10 + (stat[i] - '0');
-            any = true;
-            i++;
-        }
-        return any ? ticks : DEAD;
+        return ProcessStat.parseStartTicks(buffer, length);
     }
 }

@@ -165,14 +165,7 @@ public final class ChildJvm implements AutoCloseable
     /** The flags every JVM that uses Agrona (and junixsocket on JDK 22+) needs. */
     public static List<String> jvmFlags()
     {
-        final List<String> flags = new ArrayList<>();
-        flags.add("--add-exports");
-        flags.add("java.base/jdk.internal.misc=ALL-UNNAMED");
-        if (Runtime.version().feature() >= 22)
-        {
-            flags.add("--enable-native-access=ALL-UNNAMED");
-        }
-        return flags;
+        return io.zerocp.api.RequiredJvmFlags.forThisJvm();
     }
 
     public Process process()
