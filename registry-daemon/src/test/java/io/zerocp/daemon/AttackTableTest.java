@@ -1,6 +1,7 @@
 package io.zerocp.daemon;
 
 import io.zerocp.api.RegionNames;
+import io.zerocp.daemon.testkit.ShmDirAssertions;
 import io.zerocp.daemon.testkit.RawClient;
 import io.zerocp.daemon.testkit.TestDaemon;
 import io.zerocp.daemon.testkit.TestTokens;
@@ -168,7 +169,8 @@ class AttackTableTest
                 assertEquals("PONG", fresh.ask("PING"), "the daemon still answers");
             }
             assertEquals(target.path("app_alive"), target.client.ask("GET_SHM_PATH:app_alive"));
-            assertOnlyRegionFiles(target.daemon.shmDir());
+            ShmDirAssertions.assertOnlyRegionFiles(target.daemon.shmDir(),
+                name -> !name.contains(MARK) || name.startsWith("app_"));
             assertNothingMarkedOutside(target);
         }
     }
@@ -264,24 +266,6 @@ class AttackTableTest
         }
     }
 
-    private static void assertOnlyRegionFiles(final Path shmDir) throws IOException
-    {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(shmDir))
-        {
-            for (final Path entry : entries)
-            {
-                final String name = entry.getFileName().toString();
-                if (name.equals(".zerocpd"))
-                {
-                    continue;
-                }
-                assertTrue(name.endsWith("_shm") && RegionNames.isValid(name.substring(0, name.length() - 4)),
-                    "unexpected entry " + entry);
-                assertTrue(Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS), "not a regular file: " + entry);
-                assertTrue(!name.contains(MARK) || name.startsWith("app_"), "attack name created: " + entry);
-            }
-        }
-    }
 
     private static void assertNothingMarkedOutside(final Target t)
     {

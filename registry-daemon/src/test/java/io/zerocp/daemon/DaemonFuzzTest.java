@@ -3,6 +3,7 @@ package io.zerocp.daemon;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.api.RegionNames;
+import io.zerocp.daemon.testkit.ShmDirAssertions;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
 import io.zerocp.daemon.testkit.FuzzClient;
 import io.zerocp.daemon.testkit.FuzzSetup;
@@ -102,7 +103,7 @@ class DaemonFuzzTest
                     entries.forEach(p -> names.add(p.getFileName().toString()));
                     assertEquals(List.of("shm"), names, "nothing next to the shm dir");
                 }
-                assertOnlyRegionFiles(shmDir);
+                ShmDirAssertions.assertOnlyRegionFiles(shmDir);
                 final Set<String> after = regionLikeNamesOutside();
                 after.removeAll(before);
                 assertEquals(Set.of(), after, "region files outside the shm dir");
@@ -144,23 +145,6 @@ class DaemonFuzzTest
         assertEquals(List.of(), orphans, "seed " + seed + ": regions nobody holds");
     }
 
-    private static void assertOnlyRegionFiles(final Path shmDir) throws IOException
-    {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(shmDir))
-        {
-            for (final Path entry : entries)
-            {
-                final String name = entry.getFileName().toString();
-                if (name.equals(".zerocpd"))
-                {
-                    continue;
-                }
-                assertTrue(name.endsWith("_shm") && RegionNames.isValid(name.substring(0, name.length() - 4)),
-                    "unexpected entry " + entry);
-                assertTrue(Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS), "not a regular file: " + entry);
-            }
-        }
-    }
 
     /** Files named like region files where a path escaping the shm dir could put one. */
     private static Set<String> regionLikeNamesOutside() throws IOException

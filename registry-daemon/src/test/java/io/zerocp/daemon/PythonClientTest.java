@@ -1,5 +1,6 @@
 package io.zerocp.daemon;
 
+import io.zerocp.daemon.testkit.ExternalCommand;
 import io.zerocp.daemon.testkit.TestDaemon;
 import io.zerocp.daemon.testkit.TestDirs;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +64,7 @@ class PythonClientTest
     @BeforeAll
     static void startDaemon()
     {
-        assumeTrue(python3Works(), "python3 is not available");
+        assumeTrue(ExternalCommand.works("python3", "-c", "import mmap, socket"), "python3 is not available");
         daemon = TestDaemon.start();
     }
 
@@ -88,8 +89,8 @@ class PythonClientTest
             final String where = "abstract".equals(kind) ?
                 "zerocp-py-" + workDir.getFileName() : workDir.resolve("c.sock").toString();
 
-            final List<String> lines = run(List.of("python3", script.toString(), daemon.socket().toString(), kind,
-                where, region));
+            final List<String> lines = ExternalCommand.run(
+                List.of("python3", script.toString(), daemon.socket().toString(), kind, where, region));
 
             final Path regionFile = daemon.regionFile(region);
             assertEquals(List.of(
@@ -119,39 +120,4 @@ class PythonClientTest
         }
     }
 
-    private static List<String> run(final List<String> command) throws IOException, InterruptedException
-    {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try
-        {
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "python client did not finish");
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, process.exitValue(), output);
-            return output.lines().toList();
-        }
-        finally
-        {
-            process.destroyForcibly();
-        }
-    }
-
-    private static boolean python3Works()
-    {
-        try
-        {
-            final Process process = new ProcessBuilder("python3", "-c", "import mmap, socket").
-                redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }

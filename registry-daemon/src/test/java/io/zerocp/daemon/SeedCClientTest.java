@@ -1,5 +1,6 @@
 package io.zerocp.daemon;
 
+import io.zerocp.daemon.testkit.ExternalCommand;
 import io.zerocp.daemon.testkit.RawClient;
 import io.zerocp.daemon.testkit.TestDaemon;
 import io.zerocp.daemon.testkit.TestDirs;
@@ -80,18 +81,18 @@ class SeedCClientTest
     @Test
     void seedClientWritesTheDefaultRegionThatJavaThenReads() throws Exception
     {
-        assumeTrue(gccWorks(), "gcc is not available");
+        assumeTrue(ExternalCommand.works("gcc", "--version"), "gcc is not available");
         final Path workDir = Files.createTempDirectory("zerocp-c-");
         try (TestDaemon daemon = TestDaemon.start())
         {
             final Path source = Files.writeString(workDir.resolve("client.c"), CLIENT);
             final Path binary = workDir.resolve("client");
-            final List<String> compiled = run(List.of("gcc", "-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Werror",
+            final List<String> compiled = ExternalCommand.run(List.of("gcc", "-std=c11", "-D_DEFAULT_SOURCE", "-Wall", "-Werror",
                 "-O1", "-o", binary.toString(), source.toString()));
             assertEquals(List.of(), compiled);
 
             final Path bindPath = workDir.resolve("c.sock");
-            final List<String> output = run(List.of(binary.toString(), daemon.socket().toString(),
+            final List<String> output = ExternalCommand.run(List.of(binary.toString(), daemon.socket().toString(),
                 bindPath.toString()));
 
             final Path regionFile = daemon.regionFile("zero_copy_framework");
@@ -125,38 +126,4 @@ class SeedCClientTest
         }
     }
 
-    private static List<String> run(final List<String> command) throws IOException, InterruptedException
-    {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        try
-        {
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), () -> command.get(0) + " did not finish");
-            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, process.exitValue(), output);
-            return output.lines().toList();
-        }
-        finally
-        {
-            process.destroyForcibly();
-        }
-    }
-
-    private static boolean gccWorks()
-    {
-        try
-        {
-            final Process process = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            process.getInputStream().readAllBytes();
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 }
