@@ -36,10 +36,16 @@ zerocp_build_if_needed() {
   done
   if [ -n "$stale" ]; then
     echo "zerocp: building (first use or sources changed)..." >&2
-    (cd "$ZEROCP_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl "$(IFS=,; echo "$*")" -am) >&2 || {
+    local log
+    log="$(mktemp /tmp/zerocp-build-XXXXXX.log)"
+    (cd "$ZEROCP_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package -pl "$(IFS=,; echo "$*")" -am) \
+      >"$log" 2>&1 || {
+      cat "$log" >&2
+      rm -f "$log"
       echo "zerocp: build failed; run 'mvn -B -DskipTests package' in $ZEROCP_ROOT to see why" >&2
       exit 1
     }
+    rm -f "$log"
     for module in "$@"; do touch "$ZEROCP_ROOT/$module/target/.zerocp-built"; done
     rm -f "$ZEROCP_ROOT/registry-daemon/target/zerocpd.jsa"
   fi
