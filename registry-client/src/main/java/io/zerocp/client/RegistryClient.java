@@ -69,6 +69,8 @@ public final class RegistryClient implements AutoCloseable
     {
         final long size;
         final boolean readOnly;
+        /** The file's identity (device and inode) when this process mapped it; null when unknown. */
+        Object fileKey;
         int openRegions;
 
         Hold(final long size, final boolean readOnly)
@@ -249,6 +251,7 @@ public final class RegistryClient implements AutoCloseable
         final MappedByteBuffer mapping;
         final Path path;
         final long regionSize;
+        Object fileKey = null;
         synchronized (this)
         {
             checkOpen();
@@ -272,6 +275,7 @@ public final class RegistryClient implements AutoCloseable
                     }
                     finally
                     {
+                        fileKey = FileIdentity.of(descriptor);
                         DatagramConnection.closeDescriptor(descriptor); // the mapping outlives the descriptor
                     }
                 }
@@ -287,6 +291,7 @@ public final class RegistryClient implements AutoCloseable
                         mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
                             FileChannel.MapMode.READ_WRITE, 0, regionSize);
                     }
+                    fileKey = FileIdentity.of(path);
                 }
             }
             catch (final IOException ex)
@@ -295,7 +300,12 @@ public final class RegistryClient implements AutoCloseable
             }
             if (config.register)
             {
-                holds.computeIfAbsent(name, n -> new Hold(regionSize, readOnly)).openRegions++;
+                final Hold hold = holds.computeIfAbsent(name, n -> new Hold(regionSize, readOnly));
+                hold.openRegions++;
+                if (null == hold.fileKey)
+                {
+                    hold.fileKey = fileKey;
+                }
             }
         }
         return new SharedRegion(this, name, path, regionSize, readOnly, mapping);
@@ -329,7 +339,8 @@ public final class RegistryClient implements AutoCloseable
             holds.remove(name);
             try
             {
-                exchange("RELEASE:" + name, RegistryClient::isOkOrError);
+                // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away.
+                connection.exchange("RELEASE:" + name, RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
             }
             catch (final RegistryUnavailableException ex)
             {
@@ -337,6 +348,11 @@ public final class RegistryClient implements AutoCloseable
                 LOG.warn("could not release {}: {}", name, ex.getMessage());
             }
         }
+    }
+
+    private long releaseTimeoutNs()
+    {
+        return Math.min(config.timeoutNs, TimeUnit.SECONDS.toNanos(1));
     }
 
     private void authenticate()
@@ -426,13 +442,28 @@ public final class RegistryClient implements AutoCloseable
             final String reply = exchange(request, config.transferMode == TransferMode.FD ?
                 RegistryClient::isNumberOrError : pathOf(name));
             final FileDescriptor extra = connection.takeDescriptor();
+            Object fileKey = null;
             if (null != extra)
             {
+                fileKey = FileIdentity.of(extra);
                 DatagramConnection.closeDescriptor(extra); // this process already has the region mapped
             }
             if (Protocol.isError(reply))
             {
                 LOG.warn("could not re-take region {}: {}", name, reply);
+                continue;
+            }
+            if (null == extra)
+            {
+                fileKey = FileIdentity.of(Paths.get(reply));
+            }
+            if (null != hold.fileKey && null != fileKey && !hold.fileKey.equals(fileKey))
+            {
+                // This client was the region's last holder and the daemon unlinked it while the lease was lapsed;
+                // the name now stands for new memory that this process's mappings do not share.
+                LOG.error("region {} was re-created after this client's lease lapsed: mappings made before no " +
+                    "longer share memory with other processes; close and acquire it again", name);
+                hold.fileKey = fileKey;
             }
         }
     }
@@ -544,8 +575,7 @@ public final class RegistryClient implements AutoCloseable
             {
                 try
                 {
-                    connection.exchange("RELEASE", RegistryClient::isOkOrError,
-                        Math.min(config.timeoutNs, TimeUnit.SECONDS.toNanos(1)), 2);
+                    connection.exchange("RELEASE", RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
                 }
                 catch (final RegistryException ex)
                 {

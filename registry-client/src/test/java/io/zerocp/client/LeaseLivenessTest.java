@@ -177,6 +177,12 @@ class LeaseLivenessTest
         {
             final SharedRegion region = client.acquire("phoenix", 4096);
             region.buffer().putLongVolatile(0, 0xF1AE5L);
+            final ch.qos.logback.classic.Logger clientLog =
+                (ch.qos.logback.classic.Logger)org.slf4j.LoggerFactory.getLogger(RegistryClient.class);
+            final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
+                new ch.qos.logback.core.read.ListAppender<>();
+            log.start();
+            clientLog.addAppender(log);
 
             daemon.restart(() ->
             {
@@ -199,7 +205,12 @@ class LeaseLivenessTest
                 assertTrue(Files.exists(daemon.regionFile("phoenix")), "the recovered client holds it");
             }
 
-            // The user saw nothing: the mapping, requests and the lease all still work.
+            // The file was wiped, so the region the client re-took is new memory: it says so, loudly.
+            clientLog.detachAppender(log);
+            assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR &&
+                e.getFormattedMessage().contains("region phoenix was re-created")), () -> log.list.toString());
+
+            // Otherwise the user saw nothing: the mapping, requests and the lease all still work.
             assertEquals(0xF1AE5L, region.buffer().getLongVolatile(0));
             client.ping();
             assertEquals(4096, client.shmSize("phoenix"));

@@ -1,0 +1,48 @@
+package io.zerocp.client;
+
+import org.newsclub.net.unix.FileDescriptorCast;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * The identity (device and inode) of a region's file, so the client can tell a region it mapped from a later region
+ * of the same name. {@code null} when it cannot be read, which callers treat as "unknown".
+ */
+final class FileIdentity
+{
+    private FileIdentity()
+    {
+    }
+
+    static Object of(final Path path)
+    {
+        try
+        {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        }
+        catch (final IOException ex)
+        {
+            return null;
+        }
+    }
+
+    /** Reads it through {@code /proc/self/fd}, which works for unlinked files and files this user may not open. */
+    static Object of(final FileDescriptor fd)
+    {
+        try
+        {
+            final int number = FileDescriptorCast.using(fd).as(Integer.class);
+            return Files.readAttributes(Paths.get("/proc/self/fd/" + number), BasicFileAttributes.class).fileKey();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+}
