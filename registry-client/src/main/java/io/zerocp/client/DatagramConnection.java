@@ -86,10 +86,11 @@ final class DatagramConnection implements AutoCloseable
                 lastFailure = ex; // no socket file, or nobody bound to it: the daemon is down or restarting
             }
 
-            final long waitUntil = Math.min(deadline, System.nanoTime() + backoff);
+            // The last attempt waits out the whole timeout; earlier ones only their backoff before resending.
+            final long waitUntil = attempt >= retries ? deadline : Math.min(deadline, System.nanoTime() + backoff);
             if (sent)
             {
-                final String reply = awaitReply(plausible, waitUntil);
+                final String reply = awaitReply(plausible, request.startsWith("GET_SHM_FD"), waitUntil);
                 if (null != reply)
                 {
                     return reply;
@@ -118,7 +119,11 @@ final class DatagramConnection implements AutoCloseable
         return channel.send(sendBuffer, daemon) > 0;
     }
 
-    private String awaitReply(final Predicate<String> plausible, final long until)
+    /**
+     * @param expectDescriptor whether the answer carries a descriptor: a reply that does not match is a late answer
+     *                         to another request (a {@code GET_SHM_FD} size and a {@code GET_SHM_SIZE} look alike).
+     */
+    private String awaitReply(final Predicate<String> plausible, final boolean expectDescriptor, final long until)
     {
         try
         {
@@ -127,7 +132,9 @@ final class DatagramConnection implements AutoCloseable
                 final String reply = receiveNow();
                 if (null != reply)
                 {
-                    if (plausible.test(reply))
+                    final boolean descriptorMatches =
+                        Protocol.isError(reply) || expectDescriptor == (null != receivedDescriptor);
+                    if (descriptorMatches && plausible.test(reply))
                     {
                         return reply;
                     }
