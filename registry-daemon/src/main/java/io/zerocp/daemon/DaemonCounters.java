@@ -113,16 +113,6 @@ final class DaemonCounters
         return values.get(UNPARSED);
     }
 
-    long totalRequests()
-    {
-        long sum = 0;
-        for (int i = 0; i <= UNPARSED; i++)
-        {
-            sum += values.get(i);
-        }
-        return sum;
-    }
-
     long errors(final ErrorReply error)
     {
         return values.get(ERROR_BASE + error.ordinal());
