@@ -164,6 +164,7 @@ final class Conductor implements Runnable
         }
 
         work += registry.reapDue(nanoClock.nanoTime());
+        registry.checkpoint();
         return work;
     }
 

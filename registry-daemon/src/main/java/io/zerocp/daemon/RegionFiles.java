@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
@@ -97,6 +98,21 @@ final class RegionFiles
         catch (final IOException ex)
         {
             return -1;
+        }
+    }
+
+    /** @return whether the file (not a link's target) belongs to the user this process runs as. */
+    static boolean isOwnedByThisProcess(final Path path)
+    {
+        try
+        {
+            final Object fileUid = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            final Object ownUid = Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+            return fileUid.equals(ownUid);
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            return false;
         }
     }
 

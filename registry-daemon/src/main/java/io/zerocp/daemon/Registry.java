@@ -166,6 +166,21 @@ final class Registry
         final Region region = new Region(name, path, size, true, epochClock.time());
         if (onDisk == size)
         {
+            // Only a file of the daemon's own user: one planted by someone else would stay theirs to read, write
+            // and truncate under every client.
+            if (!RegionFiles.isOwnedByThisProcess(path))
+            {
+                throw new RegionException(ErrorReply.NAME_IN_USE, path + " belongs to another user; remove it or " +
+                    "choose another shm-dir");
+            }
+            try
+            {
+                Files.setPosixFilePermissions(path, modeFor(name));
+            }
+            catch (final IOException ex)
+            {
+                throw new RegionException(ErrorReply.INTERNAL, "cannot set the mode of " + path + ": " + ex);
+            }
             LOG.info("adopted existing file {} for static region {}", path, name);
         }
         else
@@ -234,6 +249,11 @@ final class Registry
             {
                 LOG.warn("cannot complete region {}: {}", name, ex.toString());
             }
+        }
+        if (onDisk == size && !RegionFiles.isOwnedByThisProcess(path))
+        {
+            LOG.warn("region {} from saved state is now a file of another user at {}; dropping it", name, path);
+            return null;
         }
         if (onDisk != size)
         {
@@ -403,6 +423,12 @@ final class Registry
         publishGauges();
         journal.sessionEnded(session);
         LOG.info("{} ended: {}; released {} hold(s)", session, cause.description, held.size());
+    }
+
+    /** Marks a point where no change is half made (end of a duty cycle): the journal may compact now. */
+    void checkpoint()
+    {
+        journal.checkpoint();
     }
 
     /** Starts the linger of a region that has no holders left (after a restore). */

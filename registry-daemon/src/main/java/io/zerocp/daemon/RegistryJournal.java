@@ -40,6 +40,11 @@ interface RegistryJournal extends AutoCloseable
     {
     }
 
+    /** A point between changes, where the journal may compact itself. */
+    default void checkpoint()
+    {
+    }
+
     @Override
     default void close()
     {

@@ -72,12 +72,14 @@ final class RequestHandler
         counters.request(verb);
 
         final Session session = registry.leases().find(sender);
-        if (null != session)
+        final boolean authenticated = !access.enabled() || isAuthenticated(session);
+        if (null != session && authenticated)
         {
+            // Only an authenticated request renews: a session whose token was revoked must run out.
             registry.leases().touch(session);
         }
 
-        if (access.enabled() && verb != Verb.PING && verb != Verb.AUTH && !isAuthenticated(session))
+        if (!authenticated && verb != Verb.PING && verb != Verb.AUTH)
         {
             // Checked before the parse result so an unauthenticated sender learns nothing, not even the grammar.
             error(reply, ErrorReply.UNAUTHORIZED);
@@ -316,6 +318,7 @@ final class RequestHandler
         }
         final Session session = null != existing ? existing : registry.startSession(sender);
         registry.grant(session, grant);
+        registry.leases().touch(session);
         LOG.info("{} authenticated with {}", session, grant);
         reply.put(Protocol.OK_BYTES);
     }

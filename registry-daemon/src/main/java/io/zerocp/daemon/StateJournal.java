@@ -71,6 +71,7 @@ final class StateJournal implements RegistryJournal
     private long recordsSinceCompaction;
     private boolean suspended;
     private boolean compacting;
+    private boolean compactionDue;
     private Registry registry;
 
     private StateJournal(final Path path)
@@ -330,6 +331,24 @@ final class StateJournal implements RegistryJournal
         recordsSinceCompaction = 0;
     }
 
+    /** Compacts if enough records have piled up; called when no change is half made. */
+    @Override
+    public void checkpoint()
+    {
+        if (compactionDue)
+        {
+            compactionDue = false;
+            try
+            {
+                compact();
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                LOG.error("cannot compact state journal {} (the old one stays in use): {}", path, ex.toString());
+            }
+        }
+    }
+
     @Override
     public void regionCreated(final Region region)
     {
@@ -433,7 +452,9 @@ final class StateJournal implements RegistryJournal
             if (!compacting && ++recordsSinceCompaction > MIN_COMPACT_RECORDS &&
                 recordsSinceCompaction > 4L * (registry.regionCount() + registry.leases().size()))
             {
-                compact();
+                // Not now: this record may be the first of a change the registry has not finished making, and a
+                // snapshot taken mid-change would miss it. The conductor calls checkpoint() between requests.
+                compactionDue = true;
             }
         }
         catch (final IOException ex)

@@ -62,6 +62,29 @@ class PolicyReloadTest
     }
 
     @Test
+    void aRevokedSessionThatKeepsTalkingStillRunsOutAndLosesItsHolds() throws Exception
+    {
+        final String before = "{\"lease-ttl-ms\": 500, \"linger-ms\": 0, \"tokens\": [" +
+            TestTokens.entry("video", video, "\"allow\": [\"video_*\"]") + "]}";
+        try (TestDaemon daemon = TestDaemon.startJson(before);
+            RawClient client = new RawClient(daemon.socket()))
+        {
+            assertEquals("OK", client.ask("AUTH:token=" + video));
+            assertEquals(daemon.regionFile("video_r").toString(), client.ask("GET_SHM_PATH:video_r"));
+            daemon.daemon().reloadTokens(ConfigLoader.parse("{\"tokens\": [" +
+                TestTokens.entry("other", audio, "\"allow\": [\"*\"]") + "]}", ConfigLoader.Overrides.none()));
+
+            // A heartbeat that goes on after the revocation must not keep the lease: only authenticated requests renew.
+            await().atMost(Duration.ofSeconds(15)).until(() ->
+            {
+                assertEquals("PONG", client.ask("PING"));
+                assertEquals(UNAUTHORIZED, client.ask("RENEW"));
+                return !Files.exists(daemon.regionFile("video_r"));
+            });
+        }
+    }
+
+    @Test
     void reloadWithANewHashRevokesAndWithNoTokensOpens() throws Exception
     {
         final String before = "{\"tokens\": [" + TestTokens.entry("audio", audio, "\"allow\": [\"audio_*\"]") + "]}";

@@ -192,6 +192,7 @@ class StateJournalRecoveryTest
             {
                 live.registry.hold(session, churn);
                 live.registry.release(session, churn);
+                live.registry.checkpoint(); // the conductor's end of a duty cycle
             }
             live.registry.hold(session, churn);
             assertTrue(live.journalSize() < 100_000, "compacted while running: " + live.journalSize() + " bytes");
@@ -200,6 +201,35 @@ class StateJournalRecoveryTest
             assertEquals(expected, restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false));
         }
         assertTrue(expected.contains("holds=[churn, kept]"), expected);
+    }
+
+    @Test
+    void compactionWaitsForACheckpointSoASnapshotNeverMissesAChangeInProgress() throws Exception
+    {
+        final Path stateDir = nextStateDir();
+        try (JournaledRegistry live = new JournaledRegistry(shmDir, stateDir, PROBE, List.of()))
+        {
+            final Session session = live.registry.startSession(ClientAddress.ofAbstract("mid"));
+            live.registry.watchProcess(session, ALIVE_BASE, ALIVE_BASE * 7);
+            final Region churn = live.registry.create("churn2", 4096);
+            for (int i = 0; i < 6_000; i++) // past the threshold, with no checkpoint in between
+            {
+                live.registry.hold(session, churn);
+                live.registry.release(session, churn);
+            }
+            final long grown = live.journalSize();
+            assertTrue(grown > 100_000, "no compaction between checkpoints: " + grown + " bytes");
+
+            // A region whose first record is written while compaction is due, then held: all of it one change.
+            final Region late = live.registry.create("late", 8192);
+            live.registry.hold(session, late);
+            live.registry.checkpoint();
+            assertTrue(live.journalSize() < grown, "compacted at the checkpoint");
+
+            // As a kill -9 right now would leave it:
+            final String restored = restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false);
+            assertTrue(restored.contains("late") && restored.contains("holds=[late]"), restored);
+        }
     }
 
     @Test
