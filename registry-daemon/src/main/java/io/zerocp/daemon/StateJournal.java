@@ -180,7 +180,10 @@ final class StateJournal implements RegistryJournal
         compact();
     }
 
-    /** The grant a restored session gets: its token by id, or the open grant when authentication is off. */
+    /**
+     * The grant a restored session gets: its token by id and hash (a token re-keyed meanwhile grants nothing), or the
+     * open grant when authentication is off.
+     */
     private static TokenGrant grantFor(final SavedSession saved, final List<TokenGrant> tokens)
     {
         if (tokens.isEmpty())
@@ -191,7 +194,7 @@ final class StateJournal implements RegistryJournal
         {
             for (final TokenGrant grant : tokens)
             {
-                if (grant.id.equals(saved.grantId))
+                if (grant.id.equals(saved.grantId) && java.util.Arrays.equals(grant.sha256, saved.grantHash))
                 {
                     return grant;
                 }
@@ -388,6 +391,10 @@ final class StateJournal implements RegistryJournal
         record.putLong(session.processId);
         record.putLong(session.processStartTicks);
         putString(null == session.grant ? "" : session.grant.id);
+        // The hash too: a token re-keyed under the same id before a restart must not keep the old key's sessions.
+        final byte[] hash = null == session.grant || null == session.grant.sha256 ? new byte[0] : session.grant.sha256;
+        record.putShort((short)hash.length);
+        record.put(hash);
         end();
     }
 
@@ -502,6 +509,7 @@ final class StateJournal implements RegistryJournal
         long pid;
         long startTicks;
         String grantId;
+        byte[] grantHash;
         final List<String> holds = new ArrayList<>();
     }
 
@@ -556,11 +564,14 @@ final class StateJournal implements RegistryJournal
                     final long pid = b.getLong();
                     final long ticks = b.getLong();
                     final String grant = getString(b);
+                    final byte[] hash = new byte[b.getShort() & 0xFFFF];
+                    b.get(hash);
                     if (null != s)
                     {
                         s.pid = pid;
                         s.startTicks = ticks;
                         s.grantId = grant.isEmpty() ? null : grant;
+                        s.grantHash = hash;
                     }
                     break;
                 }

@@ -280,7 +280,7 @@ class StateJournalRecoveryTest
     }
 
     @Test
-    void grantsAreRestoredByTokenIdAndOpenWhenAuthIsOff() throws IOException, RegionException
+    void grantsAreRestoredByTokenIdAndHashAndOpenWhenAuthIsOff() throws IOException, RegionException
     {
         final Path stateDir = nextStateDir();
         try (JournaledRegistry live = new JournaledRegistry(shmDir, stateDir, PROBE, List.of(ALPHA, BETA)))
@@ -299,6 +299,14 @@ class StateJournalRecoveryTest
         final String alphaRevoked = restore(nextStateDir(), journal, false, List.of(BETA));
         assertTrue(alphaRevoked.contains("@a pid=0 grant=-"), alphaRevoked);
         assertTrue(alphaRevoked.contains("@b pid=0 grant=beta"), alphaRevoked);
+
+        final byte[] newKey = new byte[32];
+        newKey[0] = 1;
+        final TokenGrant rekeyedAlpha = new TokenGrant("alpha", newKey, List.of("*"), true, false, 1000, 1L << 40,
+            1L << 30);
+        final String alphaRekeyed = restore(nextStateDir(), journal, false, List.of(rekeyedAlpha, BETA));
+        assertTrue(alphaRekeyed.contains("@a pid=0 grant=-"), "same id, new key: " + alphaRekeyed);
+        assertTrue(alphaRekeyed.contains("@b pid=0 grant=beta"), alphaRekeyed);
 
         final String authOff = restore(nextStateDir(), journal, false, List.of());
         assertTrue(authOff.contains("@a pid=0 grant=open"), authOff);
