@@ -30,7 +30,12 @@ final class DatagramConnection implements AutoCloseable
     private static final long FIRST_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NS = TimeUnit.SECONDS.toNanos(1);
 
+    /** Returned by {@link #receiveNow()} for a datagram from anyone but the daemon. */
+    private static final String NOT_FROM_DAEMON = new String("not from the daemon");
+
     private final AFUNIXSocketAddress daemon;
+    private final Path daemonSocket;
+    private final Path daemonDescriptorSocket;
     private final AFUNIXDatagramChannel channel;
     private final Selector selector;
     private final Path boundPath;
@@ -41,7 +46,9 @@ final class DatagramConnection implements AutoCloseable
     DatagramConnection(final Path daemonSocket, final AFUNIXSocketAddress bindAddress, final Path boundPath)
         throws IOException
     {
-        this.daemon = AFUNIXSocketAddress.of(daemonSocket);
+        this.daemonSocket = daemonSocket.toAbsolutePath().normalize();
+        this.daemonDescriptorSocket = this.daemonSocket.resolveSibling(this.daemonSocket.getFileName() + ".fd");
+        this.daemon = AFUNIXSocketAddress.of(this.daemonSocket);
         this.boundPath = boundPath;
         this.channel = AFUNIXDatagramChannel.open();
         try
@@ -130,6 +137,10 @@ final class DatagramConnection implements AutoCloseable
             while (true)
             {
                 final String reply = receiveNow();
+                if (NOT_FROM_DAEMON == reply)
+                {
+                    continue;
+                }
                 if (null != reply)
                 {
                     final boolean descriptorMatches =
@@ -159,13 +170,26 @@ final class DatagramConnection implements AutoCloseable
     private String receiveNow() throws IOException
     {
         receiveBuffer.clear();
-        final Object from = channel.receive(receiveBuffer);
+        final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
         if (null == from && receiveBuffer.position() == 0)
         {
             return null;
         }
         final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
         discardDescriptor();
+        if (!isDaemon(from))
+        {
+            // Anyone on the host can send to this client's address (abstract names have no permissions), but only
+            // the daemon can send from its socket paths.
+            if (null != fds)
+            {
+                for (final FileDescriptor fd : fds)
+                {
+                    closeDescriptor(fd);
+                }
+            }
+            return NOT_FROM_DAEMON;
+        }
         if (null != fds && fds.length > 0)
         {
             receivedDescriptor = fds[0];
@@ -180,6 +204,30 @@ final class DatagramConnection implements AutoCloseable
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
+    private boolean isDaemon(final AFUNIXSocketAddress from)
+    {
+        if (null == from || from.isInAbstractNamespace())
+        {
+            return false;
+        }
+        final Path path = java.nio.file.Paths.get(from.getPath());
+        return path.equals(daemonSocket) || path.equals(daemonDescriptorSocket) ||
+            sameFile(path, daemonSocket) || sameFile(path, daemonDescriptorSocket);
+    }
+
+    /** The same socket file under another spelling (a symlinked directory, say). */
+    private static boolean sameFile(final Path a, final Path b)
+    {
+        try
+        {
+            return java.nio.file.Files.isSameFile(a, b);
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
     private void drain()
     {
         try
@@ -192,6 +240,30 @@ final class DatagramConnection implements AutoCloseable
         catch (final IOException ignore)
         {
             // nothing queued that we can read
+        }
+    }
+
+    /**
+     * @return whether the descriptor that came with the reply being checked is the file of region {@code name}, so a
+     * late duplicate answer for another region is never taken for this one.
+     */
+    boolean descriptorIsRegion(final String name)
+    {
+        if (null == receivedDescriptor)
+        {
+            return false;
+        }
+        try
+        {
+            final int number = org.newsclub.net.unix.FileDescriptorCast.using(receivedDescriptor).as(Integer.class);
+            final String target = java.nio.file.Files.readSymbolicLink(
+                java.nio.file.Paths.get("/proc/self/fd/" + number)).toString();
+            final String file = "/" + io.zerocp.api.Protocol.regionFileName(name);
+            return target.endsWith(file) || target.endsWith(file + " (deleted)");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return false;
         }
     }
 

@@ -255,8 +255,7 @@ public final class RegistryClient implements AutoCloseable
         synchronized (this)
         {
             checkOpen();
-            final String reply = expect(exchange(request, fd ? RegistryClient::isNumberOrError : pathOf(name)),
-                request);
+            final String reply = expect(exchange(request, fd ? descriptorOf(name) : pathOf(name)), request);
             try
             {
                 if (fd)
@@ -440,7 +439,7 @@ public final class RegistryClient implements AutoCloseable
             final Hold hold = holds.get(name);
             final String request = requestFor(name, hold.size, hold.readOnly);
             final String reply = exchange(request, config.transferMode == TransferMode.FD ?
-                RegistryClient::isNumberOrError : pathOf(name));
+                descriptorOf(name) : pathOf(name));
             final FileDescriptor extra = connection.takeDescriptor();
             Object fileKey = null;
             if (null != extra)
@@ -511,6 +510,12 @@ public final class RegistryClient implements AutoCloseable
         {
             throw new IllegalStateException("client is closed");
         }
+    }
+
+    /** A size reply whose descriptor is this region's file (or an error). */
+    private Predicate<String> descriptorOf(final String name)
+    {
+        return reply -> Protocol.isError(reply) || (isNumberOrError(reply) && connection.descriptorIsRegion(name));
     }
 
     private static Predicate<String> pathOf(final String name)

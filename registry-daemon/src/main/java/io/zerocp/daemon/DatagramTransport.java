@@ -34,45 +34,68 @@ final class DatagramTransport implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
 
+    /** Suffix of the bound side channel that sends replies carrying a descriptor. */
+    static final String DESCRIPTOR_SOCKET_SUFFIX = ".fd";
+
     private final Path socketPath;
+    private final Path descriptorSocketPath;
     private final AFUNIXDatagramChannel channel;
     private final Selector selector;
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
-    private AFUNIXDatagramChannel descriptorChannel;
+    private final AFUNIXDatagramChannel descriptorChannel;
     private AFUNIXSocketAddress lastReceived;
     private AFUNIXSocketAddress sender;
     private ClientAddress senderKey;
     private long unboundSenders;
     private boolean closed;
 
-    private DatagramTransport(final Path socketPath, final AFUNIXDatagramChannel channel, final Selector selector)
+    private DatagramTransport(
+        final Path socketPath,
+        final AFUNIXDatagramChannel channel,
+        final Selector selector,
+        final Path descriptorSocketPath,
+        final AFUNIXDatagramChannel descriptorChannel)
     {
         this.socketPath = socketPath;
         this.channel = channel;
         this.selector = selector;
+        this.descriptorSocketPath = descriptorSocketPath;
+        this.descriptorChannel = descriptorChannel;
     }
 
     /**
      * Binds the socket, replacing a stale socket file (the caller holds the instance lock, so no live daemon owns it).
      */
-    static DatagramTransport bind(final Path socketPath, final Set<PosixFilePermission> mode) throws IOException
+    static DatagramTransport bind(final Path socket, final Set<PosixFilePermission> mode) throws IOException
     {
+        // Absolute, so the sender address clients see on replies names the socket file however they spelled it.
+        final Path socketPath = socket.toAbsolutePath();
+        final Path descriptorSocketPath = socketPath.resolveSibling(
+            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
         removeStaleSocket(socketPath);
+        removeStaleSocket(descriptorSocketPath);
         final AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
+        final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
         try
         {
+            // Replies with a descriptor leave from a bound side socket: clients accept replies only from the
+            // daemon's own paths, which nobody else can send from (sending from a path means binding it).
+            descriptorChannel.bind(AFUNIXSocketAddress.of(descriptorSocketPath));
+            Files.setPosixFilePermissions(descriptorSocketPath, mode);
+            descriptorChannel.configureBlocking(false);
             channel.bind(AFUNIXSocketAddress.of(socketPath));
             Files.setPosixFilePermissions(socketPath, mode);
             channel.configureBlocking(false);
             // The JDK's default selector rejects junixsocket channels; its own provider's works.
             final Selector selector = channel.provider().openSelector();
             channel.register(selector, SelectionKey.OP_READ);
-            return new DatagramTransport(socketPath, channel, selector);
+            return new DatagramTransport(socketPath, channel, selector, descriptorSocketPath, descriptorChannel);
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietClose(channel);
+            CloseHelper.quietCloseAll(channel, descriptorChannel);
+            Files.deleteIfExists(descriptorSocketPath);
             throw ex;
         }
     }
@@ -195,13 +218,8 @@ final class DatagramTransport implements AutoCloseable
 
     private boolean replyWithDescriptor(final ByteBuffer buffer, final FileDescriptor fd) throws IOException
     {
-        // The bound socket refuses outbound descriptors unless connected, and connecting it would shut out every
-        // other client; an unbound side channel connects to this one client for one message.
-        if (null == descriptorChannel)
-        {
-            descriptorChannel = AFUNIXDatagramChannel.open();
-            descriptorChannel.configureBlocking(false);
-        }
+        // The main socket refuses outbound descriptors unless connected, and connecting it would shut out every
+        // other client; the side channel connects to this one client for one message.
         try
         {
             descriptorChannel.connect(sender);
@@ -245,6 +263,7 @@ final class DatagramTransport implements AutoCloseable
         try
         {
             Files.deleteIfExists(socketPath); // junixsocket leaves datagram socket files behind
+            Files.deleteIfExists(descriptorSocketPath);
         }
         catch (final IOException ex)
         {
