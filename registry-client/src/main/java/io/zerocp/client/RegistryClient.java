@@ -265,7 +265,7 @@ public final class RegistryClient implements AutoCloseable
                     {
                         throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
                     }
-                    regionSize = Long.parseLong(reply);
+                    regionSize = mappable(name, Long.parseLong(reply));
                     path = null;
                     try (FileChannel channel = FileDescriptorCast.using(descriptor).as(FileChannel.class))
                     {
@@ -286,15 +286,24 @@ public final class RegistryClient implements AutoCloseable
                         FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
                             LinkOption.NOFOLLOW_LINKS))
                     {
-                        regionSize = channel.size();
+                        regionSize = mappable(name, channel.size());
                         mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
                             FileChannel.MapMode.READ_WRITE, 0, regionSize);
                     }
                     fileKey = FileIdentity.of(path);
                 }
             }
-            catch (final IOException ex)
+            catch (final IOException | RuntimeException ex)
             {
+                // The daemon recorded a hold for this request; give it back unless this client held the name already.
+                if (config.register && !holds.containsKey(name))
+                {
+                    releaseQuietly(name);
+                }
+                if (ex instanceof RegistryException)
+                {
+                    throw (RegistryException)ex;
+                }
                 throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
             }
             if (config.register)
@@ -336,16 +345,32 @@ public final class RegistryClient implements AutoCloseable
         if (--hold.openRegions <= 0)
         {
             holds.remove(name);
-            try
-            {
-                // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away.
-                connection.exchange("RELEASE:" + name, RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
-            }
-            catch (final RegistryUnavailableException ex)
-            {
-                // The daemon is away; the hold goes with the lease if it never comes back.
-                LOG.warn("could not release {}: {}", name, ex.getMessage());
-            }
+            // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away; if it
+            // never comes back, the hold goes with the lease.
+            releaseQuietly(name);
+        }
+    }
+
+    /** One mapping holds at most 2 GiB (a JDK limit for {@code FileChannel.map}). */
+    private static long mappable(final String name, final long size)
+    {
+        if (size > Integer.MAX_VALUE)
+        {
+            throw new RegistryException(null, "region " + name + " has " + size + " bytes; a SharedRegion maps at " +
+                "most " + Integer.MAX_VALUE + " (map it in parts through its path or descriptor)");
+        }
+        return size;
+    }
+
+    private void releaseQuietly(final String name)
+    {
+        try
+        {
+            connection.exchange("RELEASE:" + name, RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
+        }
+        catch (final RegistryUnavailableException ex)
+        {
+            LOG.warn("could not release {}: {}", name, ex.getMessage());
         }
     }
 

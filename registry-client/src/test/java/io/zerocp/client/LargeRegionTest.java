@@ -1,0 +1,34 @@
+package io.zerocp.client;
+
+import io.zerocp.daemon.testkit.RawClient;
+import io.zerocp.daemon.testkit.TestDaemon;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A region larger than one mapping can hold (2 GiB) is refused by the client with a clear message, and the hold the
+ * daemon recorded for the request is given back.
+ */
+class LargeRegionTest
+{
+    @Test
+    void aRegionOverTwoGibibytesIsRefusedAndItsHoldReleased()
+    {
+        final long size = (2L << 30) + 4096;
+        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+            RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
+            RawClient admin = new RawClient(daemon.socket()))
+        {
+            final RegistryException refused = assertThrows(RegistryException.class, () -> client.acquire("huge", size));
+            assertTrue(refused.getMessage().contains("maps at most"), refused.getMessage());
+            // The daemon unlinked it once the only hold went (linger 0): nothing of 2 GiB is left in tmpfs.
+            assertTrue(!Files.exists(daemon.regionFile("huge")), "the released region was reaped");
+            assertEquals("ERROR: No such region", admin.ask("GET_SHM_SIZE:huge"));
+        }
+    }
+}
