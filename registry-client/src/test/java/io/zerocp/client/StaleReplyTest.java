@@ -4,153 +4,171 @@ import io.zerocp.daemon.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
+import org.newsclub.net.unix.FileDescriptorCast;
 
+import java.io.FileDescriptor;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The protocol has no request ids: a late answer to an earlier {@code GET_SHM_FD} (a size with a descriptor) looks
- * like an answer to {@code GET_SHM_SIZE}. The connection tells them apart by the descriptor.
+ * The protocol has no request ids and anyone on the host can write to a client's address: the connection takes a
+ * reply only from the daemon's paths, with a descriptor exactly when the request passes one, and a passed
+ * descriptor only when it is the requested region's file. A scripted fake daemon answers wrongly first.
  */
 class StaleReplyTest
 {
     @Test
     void aLateDescriptorReplyIsNotTakenForTheAnswerToASizeRequest() throws Exception
     {
-        try (TestDirs dirs = new TestDirs();
-            AFUNIXDatagramChannel peer = AFUNIXDatagramChannel.open();
-            AFUNIXDatagramChannel sideChannel = AFUNIXDatagramChannel.open();
-            RandomAccessFile file = new RandomAccessFile(dirs.shmDir().resolve("stale_shm").toFile(), "rw"))
+        try (FakeDaemon daemon = new FakeDaemon();
+            RandomAccessFile file = new RandomAccessFile(daemon.dirs.shmDir().resolve("stale_shm").toFile(), "rw"))
         {
-            final Path socket = dirs.socket("peer.sock");
-            peer.bind(AFUNIXSocketAddress.of(socket));
-            sideChannel.bind(AFUNIXSocketAddress.of(dirs.socket("peer.sock.fd"))); // as the daemon's side socket
-            final Thread fakeDaemon = new Thread(() ->
+            // First a stale "4096" carrying a descriptor (as a GET_SHM_FD reply would), then the real answer.
+            daemon.answer(client ->
             {
-                try
-                {
-                    final ByteBuffer request = ByteBuffer.allocate(1100);
-                    final SocketAddress client = peer.receive(request);
-                    // First a stale "4096" carrying a descriptor (as a GET_SHM_FD reply would), then the real answer.
-                    sideChannel.connect(client);
-                    sideChannel.setOutboundFileDescriptors(file.getFD());
-                    sideChannel.write(ByteBuffer.wrap("4096".getBytes(StandardCharsets.US_ASCII)));
-                    sideChannel.disconnect();
-                    peer.send(ByteBuffer.wrap("8192".getBytes(StandardCharsets.US_ASCII)), client);
-                }
-                catch (final Exception ex)
-                {
-                    throw new IllegalStateException(ex);
-                }
+                daemon.sendWithDescriptor(client, file.getFD(), "4096");
+                daemon.send(daemon.socket, client, "8192");
             });
-            fakeDaemon.start();
-
-            final Path clientSocket = dirs.socket("client.sock");
-            try (DatagramConnection connection = new DatagramConnection(socket, AFUNIXSocketAddress.of(clientSocket),
-                clientSocket))
+            try (DatagramConnection connection = daemon.connect())
             {
                 final String reply = connection.exchange("GET_SHM_SIZE:stale", r -> r.matches("[0-9]+"),
                     TimeUnit.SECONDS.toNanos(5), 0);
                 assertEquals("8192", reply);
                 assertNull(connection.takeDescriptor(), "the stale reply's descriptor was closed, not kept");
             }
-            fakeDaemon.join(5000);
         }
     }
 
     @Test
     void aReplyFromAnyoneButTheDaemonIsIgnored() throws Exception
     {
-        try (TestDirs dirs = new TestDirs();
-            AFUNIXDatagramChannel peer = AFUNIXDatagramChannel.open();
+        try (FakeDaemon daemon = new FakeDaemon();
             AFUNIXDatagramChannel forger = AFUNIXDatagramChannel.open())
         {
-            final Path socket = dirs.socket("peer.sock");
-            peer.bind(AFUNIXSocketAddress.of(socket));
-            forger.bind(AFUNIXSocketAddress.of(dirs.socket("forger.sock")));
-            final Path realPath = dirs.shmDir().resolve("victim_shm");
-            final Thread fakeDaemon = new Thread(() ->
+            forger.bind(AFUNIXSocketAddress.of(daemon.dirs.socket("forger.sock")));
+            final Path realPath = daemon.dirs.shmDir().resolve("victim_shm");
+            daemon.answer(client ->
             {
-                try
-                {
-                    final ByteBuffer request = ByteBuffer.allocate(1100);
-                    final SocketAddress client = peer.receive(request);
-                    // Another local process answers first, with a path of its choosing that passes the shape check.
-                    forger.send(ByteBuffer.wrap("/tmp/evil/victim_shm".getBytes(StandardCharsets.US_ASCII)), client);
-                    Thread.sleep(50);
-                    peer.send(ByteBuffer.wrap(realPath.toString().getBytes(StandardCharsets.US_ASCII)), client);
-                }
-                catch (final Exception ex)
-                {
-                    throw new IllegalStateException(ex);
-                }
+                // Another local process answers first, with a path of its choosing that passes the shape check.
+                daemon.send(forger, client, "/tmp/evil/victim_shm");
+                Thread.sleep(50);
+                daemon.send(daemon.socket, client, realPath.toString());
             });
-            fakeDaemon.start();
-
-            final Path clientSocket = dirs.socket("client.sock");
-            try (DatagramConnection connection = new DatagramConnection(socket, AFUNIXSocketAddress.of(clientSocket),
-                clientSocket))
+            try (DatagramConnection connection = daemon.connect())
             {
                 final String reply = connection.exchange("GET_SHM_PATH:victim", r -> r.endsWith("/victim_shm"),
                     TimeUnit.SECONDS.toNanos(5), 0);
                 assertEquals(realPath.toString(), reply);
             }
-            fakeDaemon.join(5000);
         }
     }
 
     @Test
     void aLateDescriptorForAnotherRegionIsNotTakenForThisOne() throws Exception
     {
-        try (TestDirs dirs = new TestDirs();
-            AFUNIXDatagramChannel peer = AFUNIXDatagramChannel.open();
-            AFUNIXDatagramChannel sideChannel = AFUNIXDatagramChannel.open();
-            RandomAccessFile a = new RandomAccessFile(dirs.shmDir().resolve("a_shm").toFile(), "rw");
-            RandomAccessFile b = new RandomAccessFile(dirs.shmDir().resolve("b_shm").toFile(), "rw"))
+        try (FakeDaemon daemon = new FakeDaemon();
+            RandomAccessFile a = new RandomAccessFile(daemon.dirs.shmDir().resolve("a_shm").toFile(), "rw");
+            RandomAccessFile b = new RandomAccessFile(daemon.dirs.shmDir().resolve("b_shm").toFile(), "rw"))
         {
-            final Path socket = dirs.socket("peer.sock");
-            peer.bind(AFUNIXSocketAddress.of(socket));
-            sideChannel.bind(AFUNIXSocketAddress.of(dirs.socket("peer.sock.fd")));
-            final Thread fakeDaemon = new Thread(() ->
+            daemon.answer(client ->
+            {
+                daemon.sendWithDescriptor(client, a.getFD(), "4096"); // a late duplicate for a, then b
+                daemon.sendWithDescriptor(client, b.getFD(), "4096");
+            });
+            try (DatagramConnection connection = daemon.connect())
+            {
+                connection.exchange("GET_SHM_FD:b", r -> connection.descriptorIsRegion("b"),
+                    TimeUnit.SECONDS.toNanos(5), 0);
+                final FileDescriptor fd = connection.takeDescriptor();
+                final int number = FileDescriptorCast.using(fd).as(Integer.class);
+                assertEquals(daemon.dirs.shmDir().resolve("b_shm"),
+                    Files.readSymbolicLink(Paths.get("/proc/self/fd/" + number)));
+                DatagramConnection.closeDescriptor(fd);
+            }
+        }
+    }
+
+    /** What the fake daemon does with the one request it receives. */
+    @FunctionalInterface
+    private interface Script
+    {
+        void answer(SocketAddress client) throws Exception;
+    }
+
+    /**
+     * Bound where a daemon would be: {@code peer.sock} and its descriptor side socket {@code peer.sock.fd}. Answers
+     * one request on a thread of its own, as scripted.
+     */
+    private static final class FakeDaemon implements AutoCloseable
+    {
+        final TestDirs dirs = new TestDirs();
+        final AFUNIXDatagramChannel socket = AFUNIXDatagramChannel.open();
+        final AFUNIXDatagramChannel side = AFUNIXDatagramChannel.open();
+        private Thread thread;
+
+        FakeDaemon() throws IOException
+        {
+            socket.bind(AFUNIXSocketAddress.of(dirs.socket("peer.sock")));
+            side.bind(AFUNIXSocketAddress.of(dirs.socket("peer.sock.fd")));
+        }
+
+        void answer(final Script script)
+        {
+            thread = new Thread(() ->
             {
                 try
                 {
-                    final SocketAddress client = peer.receive(ByteBuffer.allocate(1100));
-                    for (final RandomAccessFile file : new RandomAccessFile[] {a, b}) // a late duplicate for a, then b
-                    {
-                        sideChannel.connect(client);
-                        sideChannel.setOutboundFileDescriptors(file.getFD());
-                        sideChannel.write(ByteBuffer.wrap("4096".getBytes(StandardCharsets.US_ASCII)));
-                        sideChannel.disconnect();
-                    }
+                    script.answer(socket.receive(ByteBuffer.allocate(1100)));
                 }
                 catch (final Exception ex)
                 {
                     throw new IllegalStateException(ex);
                 }
             });
-            fakeDaemon.start();
+            thread.start();
+        }
 
+        DatagramConnection connect() throws IOException
+        {
             final Path clientSocket = dirs.socket("client.sock");
-            try (DatagramConnection connection = new DatagramConnection(socket, AFUNIXSocketAddress.of(clientSocket),
-                clientSocket))
+            return new DatagramConnection(dirs.socket("peer.sock"), AFUNIXSocketAddress.of(clientSocket),
+                clientSocket);
+        }
+
+        void send(final AFUNIXDatagramChannel from, final SocketAddress client, final String text) throws IOException
+        {
+            from.send(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)), client);
+        }
+
+        void sendWithDescriptor(final SocketAddress client, final FileDescriptor fd, final String text)
+            throws IOException
+        {
+            side.connect(client);
+            side.setOutboundFileDescriptors(fd);
+            side.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII)));
+            side.disconnect();
+        }
+
+        @Override
+        public void close() throws Exception
+        {
+            if (null != thread)
             {
-                connection.exchange("GET_SHM_FD:b", r -> connection.descriptorIsRegion("b"),
-                    TimeUnit.SECONDS.toNanos(5), 0);
-                final java.io.FileDescriptor fd = connection.takeDescriptor();
-                final int number = org.newsclub.net.unix.FileDescriptorCast.using(fd).as(Integer.class);
-                assertEquals(dirs.shmDir().resolve("b_shm"),
-                    java.nio.file.Files.readSymbolicLink(java.nio.file.Paths.get("/proc/self/fd/" + number)));
-                DatagramConnection.closeDescriptor(fd);
+                thread.join(5000);
             }
-            fakeDaemon.join(5000);
+            socket.close();
+            side.close();
+            dirs.close();
         }
     }
 }

@@ -101,7 +101,7 @@ final class AdminRequests
             node.put("size", region.size);
             node.put("layout", RegionLayouts.describe(region.path));
             node.put("static", region.isStatic);
-            node.put("private", registry.isPrivate(region.name));
+            node.put("private", region.isPrivate);
             final ArrayNode holderArray = node.putArray("holders");
             for (final Session s : holders.getOrDefault(region, List.of()))
             {

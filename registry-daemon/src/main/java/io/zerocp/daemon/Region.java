@@ -14,6 +14,8 @@ final class Region
     final Path path;
     final long size;
     final boolean isStatic;
+    /** Reachable by descriptor only ({@code private-regions}); fixed by the config for the region's whole life. */
+    final boolean isPrivate;
     final long createdEpochMs;
     final byte[] pathReply;
     final byte[] sizeReply;
@@ -27,13 +29,20 @@ final class Region
     RandomAccessFile readWriteFile;
     RandomAccessFile readOnlyFile;
 
-    Region(final String name, final Path path, final long size, final boolean isStatic, final long createdEpochMs)
+    Region(
+        final String name,
+        final Path path,
+        final long size,
+        final boolean isStatic,
+        final boolean isPrivate,
+        final long createdEpochMs)
     {
         this.name = name;
         this.key = NameKey.of(name);
         this.path = path;
         this.size = size;
         this.isStatic = isStatic;
+        this.isPrivate = isPrivate;
         this.createdEpochMs = createdEpochMs;
         this.pathReply = path.toString().getBytes(StandardCharsets.UTF_8);
         this.sizeReply = Long.toString(size).getBytes(StandardCharsets.US_ASCII);

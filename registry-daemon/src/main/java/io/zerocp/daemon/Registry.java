@@ -163,7 +163,7 @@ final class Registry
         }
         final Path path = pathOf(name);
         final long onDisk = RegionFiles.regularFileSize(path);
-        final Region region = new Region(name, path, size, true, epochClock.time());
+        final Region region = new Region(name, path, size, true, isPrivate(name), epochClock.time());
         if (onDisk == size)
         {
             // Only a file of the daemon's own user: one planted by someone else would stay theirs to read, write
@@ -205,7 +205,7 @@ final class Registry
             // Checked before journaling, so a journaled region's file is always one this daemon created.
             throw new RegionException(ErrorReply.NAME_IN_USE, "a file is already at " + path);
         }
-        final Region region = new Region(name, path, size, false, epochClock.time());
+        final Region region = new Region(name, path, size, false, isPrivate(name), epochClock.time());
         // Journal first: a kill -9 between the two then leaves a record whose file is missing or short, which the
         // restart drops or completes. The other order would leave a file nobody tracks, and the name unusable.
         journal.regionCreated(region);
@@ -261,7 +261,7 @@ final class Registry
                 onDisk < 0 ? "missing or not a regular file" : onDisk + " bytes instead of " + size);
             return null;
         }
-        final Region region = new Region(name, path, size, isStatic, createdEpochMs);
+        final Region region = new Region(name, path, size, isStatic, isPrivate(name), createdEpochMs);
         added(region);
         return region;
     }

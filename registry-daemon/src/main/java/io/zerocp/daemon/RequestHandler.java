@@ -146,7 +146,7 @@ final class RequestHandler
         Region region = registry.find(key);
         if (null != region)
         {
-            if (!grant.allows(region.name) || (!descriptor && registry.isPrivate(region.name)))
+            if (!grant.allows(region.name) || (!descriptor && region.isPrivate))
             {
                 error(reply, ErrorReply.FORBIDDEN);
                 return;
