@@ -25,7 +25,7 @@ public final class InProcessDaemon implements AutoCloseable
     final DaemonConfig config;
     final Registry registry;
     final RequestHandler handler;
-    final DatagramTransport transport;
+    final Transport transport;
     final Conductor conductor;
     final StateJournal journal;
     final ProcessWatcher watcher;
@@ -53,7 +53,7 @@ public final class InProcessDaemon implements AutoCloseable
             new AuthThrottle(SystemNanoClock.INSTANCE, config.authFailuresPerSender, config.authFailuresGlobal,
                 config.authFailureWindowMs),
             probe, counters, new AdminRequests(registry, counters, SystemEpochClock.INSTANCE), new RegionDescriptors());
-        transport = DatagramTransport.bind(config.socketPath, config.socketMode);
+        transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
         conductor = new Conductor(transport, handler, registry, counters, SystemNanoClock.INSTANCE, () -> { });
     }
 

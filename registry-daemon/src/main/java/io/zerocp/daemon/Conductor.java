@@ -19,7 +19,7 @@ final class Conductor implements Runnable
     private static final int REQUEST_BURST = 64;
     private static final long MAX_IDLE_MS = 100;
 
-    private final DatagramTransport transport;
+    private final Transport transport;
     private final RequestHandler handler;
     private final Registry registry;
     private final DaemonCounters counters;
@@ -32,7 +32,7 @@ final class Conductor implements Runnable
     private volatile boolean running = true;
 
     Conductor(
-        final DatagramTransport transport,
+        final Transport transport,
         final RequestHandler handler,
         final Registry registry,
         final DaemonCounters counters,
@@ -109,12 +109,12 @@ final class Conductor implements Runnable
                 work++;
                 break;
             }
-            if (length < 0)
+            if (length == Transport.NOTHING_PENDING)
             {
                 break;
             }
             work++;
-            if (length == 0)
+            if (length == Transport.DROPPED)
             {
                 continue;
             }
@@ -134,6 +134,9 @@ final class Conductor implements Runnable
                 counters.droppedReply();
             }
         }
+        final long droppedBefore = transport.droppedReplies();
+        transport.flush(); // a batching transport sends the burst's replies together
+        counters.droppedReplies(transport.droppedReplies() - droppedBefore);
 
         LivenessEvent event;
         while (null != (event = events.poll()))

@@ -28,6 +28,7 @@ final class ConfigFile
     @JsonProperty("auth-failures-global") Integer authFailuresGlobal;
     @JsonProperty("auth-failure-window-ms") Long authFailureWindowMs;
     @JsonProperty("metrics-port") Integer metricsPort;
+    @JsonProperty("transport") String transport;
 
     static final class RegionModeEntry
     {

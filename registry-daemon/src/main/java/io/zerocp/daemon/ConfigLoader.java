@@ -35,11 +35,12 @@ public final class ConfigLoader
 
     /** Command-line values; {@code null} means "not given". */
     public record Overrides(
-        Path socket, Path shmDir, Path stateDir, Long leaseTtlMs, Long lingerMs, String socketMode, Integer metricsPort)
+        Path socket, Path shmDir, Path stateDir, Long leaseTtlMs, Long lingerMs, String socketMode, Integer metricsPort,
+        String transport)
     {
         public static Overrides none()
         {
-            return new Overrides(null, null, null, null, null, null, null);
+            return new Overrides(null, null, null, null, null, null, null, null);
         }
     }
 
@@ -185,6 +186,18 @@ public final class ConfigLoader
         b.authFailuresGlobal = (int)positive("auth-failures-global",
             null == f.authFailuresGlobal ? null : f.authFailuresGlobal.longValue(), b.authFailuresGlobal);
         b.authFailureWindowMs = positive("auth-failure-window-ms", f.authFailureWindowMs, b.authFailureWindowMs);
+        final String transport = null != o.transport() ? o.transport() : f.transport;
+        if (null != transport)
+        {
+            try
+            {
+                b.transport = TransportKind.parse(transport);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new ConfigException(ex.getMessage());
+            }
+        }
         final Integer metricsPort = null != o.metricsPort() ? o.metricsPort() : f.metricsPort;
         if (null != metricsPort)
         {

@@ -104,7 +104,7 @@ public final class Daemon implements AutoCloseable
             {
                 resources.add(0, MetricsEndpoint.start(config.metricsPort, counters));
             }
-            final DatagramTransport transport = DatagramTransport.bind(config.socketPath, config.socketMode);
+            final Transport transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
             final RequestHandler handler = new RequestHandler(config, registry, access,
                 new AuthThrottle(nanoClock, config.authFailuresPerSender, config.authFailuresGlobal,
                     config.authFailureWindowMs),
@@ -116,8 +116,8 @@ public final class Daemon implements AutoCloseable
                 () -> closeAll(closeOnStop));
             conductorRef[0] = conductor;
             watcher.start();
-            LOG.info("zerocpd listening on {} (mode {}), regions in {}, state in {}, {} region(s), " +
-                "{} session(s), lease {} ms, auth {}", config.socketPath, FileModes.format(config.socketMode),
+            LOG.info("zerocpd listening on {} ({}, mode {}), regions in {}, state in {}, {} region(s), " +
+                "{} session(s), lease {} ms, auth {}", config.socketPath, transport.name(), FileModes.format(config.socketMode),
                 config.shmDir, config.stateDir, registry.regionCount(), leases.size(), config.leaseTtlMs,
                 access.enabled() ? "on (" + config.tokens.size() + " token(s))" : "OFF");
             return new Daemon(config, conductor, registry, access, closeOnStop);

@@ -42,6 +42,7 @@ public final class DaemonConfig
     final int authFailuresGlobal;
     final long authFailureWindowMs;
     final int metricsPort;
+    final TransportKind transport;
 
     private DaemonConfig(final Builder b)
     {
@@ -63,6 +64,7 @@ public final class DaemonConfig
         authFailuresGlobal = b.authFailuresGlobal;
         authFailureWindowMs = b.authFailureWindowMs;
         metricsPort = b.metricsPort;
+        transport = b.transport;
     }
 
     public static Builder builder()
@@ -88,6 +90,11 @@ public final class DaemonConfig
     public long leaseTtlMs()
     {
         return leaseTtlMs;
+    }
+
+    public TransportKind transport()
+    {
+        return transport;
     }
 
     boolean authEnabled()
@@ -116,6 +123,7 @@ public final class DaemonConfig
         int authFailuresGlobal = 50;
         long authFailureWindowMs = 10_000;
         int metricsPort = 0;
+        TransportKind transport = TransportKind.fromSystemProperty();
 
         public Builder socketPath(final Path path)
         {
@@ -156,6 +164,12 @@ public final class DaemonConfig
         public Builder defaultRegionSize(final long bytes)
         {
             this.defaultRegionSize = bytes;
+            return this;
+        }
+
+        public Builder transport(final TransportKind kind)
+        {
+            this.transport = kind;
             return this;
         }
 

@@ -35,6 +35,11 @@ final class DaemonCounters
         values.lazySet(index, values.get(index) + 1); // single writer
     }
 
+    private void add(final int index, final long delta)
+    {
+        values.lazySet(index, values.get(index) + delta); // single writer
+    }
+
     void request(final Verb verb)
     {
         increment(null == verb ? UNPARSED : verb.ordinal());
@@ -53,6 +58,14 @@ final class DaemonCounters
     void droppedReply()
     {
         increment(DROPPED_REPLIES);
+    }
+
+    void droppedReplies(final long count)
+    {
+        if (count > 0)
+        {
+            add(DROPPED_REPLIES, count);
+        }
     }
 
     void regionCreated()

@@ -22,14 +22,17 @@ import java.util.Arrays;
 import java.util.Set;
 
 /**
- * The daemon's AF_UNIX datagram socket: non-blocking receive of one request at a time, non-blocking replies.
+ * The daemon's AF_UNIX datagram socket through junixsocket (the JDK 17 fallback of {@link Transport}): non-blocking
+ * receive of one request at a time, non-blocking replies. It lacks what {@code NativeTransport} has: exact abstract
+ * sender names (junixsocket pads them, so they are trimmed here), an answer to the empty datagram (junixsocket
+ * reports it like an empty queue), per-datagram credentials, and descriptor replies from the main socket.
  * <p>
  * A reply never blocks: the kernel queues at most {@code net.unix.max_dgram_qlen} (10) datagrams per socket, so a
  * blocking send to a client that never reads would stall every other client. A full queue or a dead peer just drops
  * the reply. Requests are received into a buffer one byte longer than the limit because junixsocket truncates
  * silently: a full buffer means the datagram was too long.
  */
-final class DatagramTransport implements AutoCloseable
+final class DatagramTransport implements Transport
 {
     private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
@@ -100,7 +103,7 @@ final class DatagramTransport implements AutoCloseable
         }
     }
 
-    private static void removeStaleSocket(final Path socketPath) throws IOException
+    static void removeStaleSocket(final Path socketPath) throws IOException
     {
         final BasicFileAttributes attributes;
         try
@@ -122,10 +125,11 @@ final class DatagramTransport implements AutoCloseable
     /**
      * Receives one pending datagram without blocking.
      *
-     * @return its length ({@code > MAX_REQUEST_LENGTH} when too long), 0 for a datagram that cannot be answered
-     * (unbound sender), or -1 when nothing is pending.
+     * @return its length ({@code > MAX_REQUEST_LENGTH} when too long), {@link #DROPPED} for a datagram that cannot
+     * be answered (unbound sender), or {@link #NOTHING_PENDING}.
      */
-    int receive() throws IOException
+    @Override
+    public int receive() throws IOException
     {
         receiveBuffer.clear();
         final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
@@ -138,9 +142,9 @@ final class DatagramTransport implements AutoCloseable
                 {
                     LOG.warn("dropped a request from an unbound socket: clients must bind to get replies");
                 }
-                return 0;
+                return DROPPED;
             }
-            return -1;
+            return NOTHING_PENDING;
         }
         receiveBuffer.flip();
         receiveBuffer.get(requestBytes, 0, length);
@@ -148,14 +152,63 @@ final class DatagramTransport implements AutoCloseable
         return length;
     }
 
-    byte[] requestBytes()
+    @Override
+    public byte[] requestBytes()
     {
         return requestBytes;
     }
 
-    ClientAddress senderKey()
+    @Override
+    public ClientAddress senderKey()
     {
         return senderKey;
+    }
+
+    @Override
+    public int senderPid()
+    {
+        return UNKNOWN_ID;
+    }
+
+    @Override
+    public int senderUid()
+    {
+        return UNKNOWN_ID;
+    }
+
+    @Override
+    public int senderGid()
+    {
+        return UNKNOWN_ID;
+    }
+
+    @Override
+    public int takeSenderPidfd()
+    {
+        return -1;
+    }
+
+    @Override
+    public boolean hasKernelCredentials()
+    {
+        return false;
+    }
+
+    @Override
+    public void flush()
+    {
+    }
+
+    @Override
+    public long droppedReplies()
+    {
+        return 0;
+    }
+
+    @Override
+    public String name()
+    {
+        return "junixsocket";
     }
 
     private void setSender(final AFUNIXSocketAddress from) throws SocketException
@@ -196,7 +249,8 @@ final class DatagramTransport implements AutoCloseable
      *
      * @return whether it was queued to the client; false when the client is gone or its queue is full.
      */
-    boolean reply(final ReplyBuffer reply)
+    @Override
+    public boolean reply(final ReplyBuffer reply)
     {
         final ByteBuffer buffer = reply.flip();
         final FileDescriptor fd = reply.fileDescriptor();
@@ -240,13 +294,15 @@ final class DatagramTransport implements AutoCloseable
     }
 
     /** Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes. */
-    void awaitReadable(final long timeoutMs) throws IOException
+    @Override
+    public void awaitReadable(final long timeoutMs) throws IOException
     {
         selector.select(Math.max(1, timeoutMs));
         selector.selectedKeys().clear();
     }
 
-    void wakeup()
+    @Override
+    public void wakeup()
     {
         selector.wakeup();
     }

@@ -68,6 +68,18 @@ final class ReplyBuffer
         return fileDescriptor;
     }
 
+    /** @return the bytes written so far. */
+    int length()
+    {
+        return buffer.position();
+    }
+
+    /** @return a view of the whole buffer, whatever its position (a transport's segment over it is made once). */
+    ByteBuffer wholeBuffer()
+    {
+        return buffer.duplicate().clear();
+    }
+
     /** @return the buffer flipped for sending. */
     ByteBuffer flip()
     {

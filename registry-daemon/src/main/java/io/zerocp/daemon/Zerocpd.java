@@ -50,11 +50,15 @@ public final class Zerocpd implements Callable<Integer>
         description = "Serve Prometheus metrics on 127.0.0.1:PORT (default off).")
     Integer metricsPort;
 
+    @Option(names = "--transport", paramLabel = "KIND",
+        description = "auto (default: native on JDK 22+, else junixsocket), native or junixsocket.")
+    String transport;
+
     @Override
     public Integer call() throws Exception
     {
         final ConfigLoader.Overrides overrides = new ConfigLoader.Overrides(
-            socket, shmDir, stateDir, leaseTtlMs, lingerMs, socketMode, metricsPort);
+            socket, shmDir, stateDir, leaseTtlMs, lingerMs, socketMode, metricsPort, transport);
         final DaemonConfig daemonConfig;
         try
         {

@@ -41,7 +41,7 @@ class ConductorLivenessTest
     private ProcessWatcher watcher;
     private LeaseTable leases;
     private Registry registry;
-    private DatagramTransport transport;
+    private Transport transport;
     private Conductor conductor;
     private RawClient client;
 
@@ -63,7 +63,7 @@ class ConductorLivenessTest
         registry = new Registry(config, new RegionFiles(), leases, watcher, counters, () -> 0L, nowNs::get,
             RegistryJournal.NONE);
         registry.createStaticRegions();
-        transport = DatagramTransport.bind(config.socketPath, config.socketMode);
+        transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
         final RequestHandler handler = new RequestHandler(config, registry, new AccessPolicy(config.tokens),
             new AuthThrottle(nowNs::get, 5, 50, 10_000), probe, counters, new AdminRequests(registry, counters, () -> 0L),
             new RegionDescriptors());

@@ -213,7 +213,7 @@ class ConfigLoaderTest
 
         final DaemonConfig overridden = ConfigLoader.parse(
             "{\"socket\": \"/tmp/a.sock\", \"shm-dir\": \"/dev/shm/a\", \"lease-ttl-ms\": 100, \"linger-ms\": 5}",
-            new ConfigLoader.Overrides(Paths.get("/tmp/b.sock"), null, null, 200L, null, "0666", null));
+            new ConfigLoader.Overrides(Paths.get("/tmp/b.sock"), null, null, 200L, null, "0666", null, null));
         assertEquals(Paths.get("/tmp/b.sock"), overridden.socketPath());
         assertEquals(Paths.get("/dev/shm/a"), overridden.shmDir());
         assertEquals(Paths.get("/dev/shm/a/.zerocpd"), overridden.stateDir());
@@ -222,7 +222,7 @@ class ConfigLoaderTest
         assertEquals("rw-rw-rw-", PosixFilePermissions.toString(overridden.socketMode));
 
         final ConfigException ex = assertThrows(ConfigException.class, () -> ConfigLoader.parse("{}",
-            new ConfigLoader.Overrides(null, null, null, 0L, null, null, null)));
+            new ConfigLoader.Overrides(null, null, null, 0L, null, null, null, null)));
         assertTrue(ex.getMessage().contains("lease-ttl-ms"), ex.getMessage());
     }
 

@@ -51,7 +51,7 @@ class DaemonFuzzTest
             final Path shmDir = outer.resolve("shm");
             final Set<String> before = regionLikeNamesOutside();
             final DaemonConfig config = ConfigLoader.parse(FuzzSetup.config(admin, user),
-                new ConfigLoader.Overrides(dirs.socket(), shmDir, null, null, null, null, null));
+                new ConfigLoader.Overrides(dirs.socket(), shmDir, null, null, null, null, null, null));
             final long pid = ProcessHandle.current().pid();
             try (Daemon daemon = Daemon.start(config);
                 FuzzClient adminClient = new FuzzClient(dirs.socket(), shmDir,

@@ -141,6 +141,11 @@ public final class ChildJvm implements AutoCloseable
         final List<String> command = new ArrayList<>(prefix);
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
+        final String transport = System.getProperty("zerocp.transport");
+        if (null != transport)
+        {
+            command.add("-Dzerocp.transport=" + transport); // child daemons use the transport under test
+        }
         command.add("-Xshare:auto");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-cp");

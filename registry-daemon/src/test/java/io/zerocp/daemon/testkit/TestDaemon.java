@@ -59,7 +59,7 @@ public final class TestDaemon implements AutoCloseable
         {
             final DaemonConfig config = io.zerocp.daemon.ConfigLoader.parse(json,
                 new io.zerocp.daemon.ConfigLoader.Overrides(dirs.socket(), dirs.shmDir(), null, null, null, null,
-                    null));
+                    null, null));
             return new TestDaemon(dirs, config, Daemon.start(config));
         }
         catch (final Exception ex)

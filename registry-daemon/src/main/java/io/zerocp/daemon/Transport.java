@@ -1,0 +1,84 @@
+package io.zerocp.daemon;
+
+import java.io.IOException;
+
+/**
+ * The daemon's datagram socket as the conductor sees it: take the next request, answer it, wait for more. Two
+ * implementations: {@code NativeTransport} (JDK 22+, the kernel's calls through the foreign-function API: exact
+ * sender addresses, per-datagram credentials, batched receive and send) and {@link DatagramTransport} (junixsocket,
+ * the JDK 17 fallback). Conductor thread only, except {@link #wakeup()}.
+ * <p>
+ * Every datagram {@link #receive()} returns as a length {@code >= 0} must be answered by exactly one
+ * {@link #reply(ReplyBuffer)} before the next {@code receive()}.
+ */
+interface Transport extends AutoCloseable
+{
+    /** {@link #receive()}: nothing is pending. */
+    int NOTHING_PENDING = -1;
+    /** {@link #receive()}: a datagram arrived that cannot be answered (an unbound sender); it was dropped. */
+    int DROPPED = -2;
+    /** A sender's pid, uid or gid that the transport cannot know. */
+    int UNKNOWN_ID = -1;
+
+    /**
+     * Receives the next pending datagram without blocking.
+     *
+     * @return its length (0 for an empty datagram, {@code > MAX_REQUEST_LENGTH} when too long), {@link #DROPPED} or
+     * {@link #NOTHING_PENDING}.
+     */
+    int receive() throws IOException;
+
+    /** @return the last received datagram's bytes, valid until the next {@link #receive()}. */
+    byte[] requestBytes();
+
+    /** @return the last received datagram's sender, exactly as the kernel gave it. */
+    ClientAddress senderKey();
+
+    /** @return the kernel's pid of the last sender, or {@link #UNKNOWN_ID} where the transport has no credentials. */
+    int senderPid();
+
+    /** @return the kernel's uid of the last sender, or {@link #UNKNOWN_ID}. */
+    int senderUid();
+
+    /** @return the kernel's gid of the last sender, or {@link #UNKNOWN_ID}. */
+    int senderGid();
+
+    /**
+     * Takes the pidfd the kernel attached to the last datagram ({@code SCM_PIDFD}); the caller then owns it and must
+     * close it. The transport closes every pidfd not taken.
+     *
+     * @return the descriptor, or -1 when there is none.
+     */
+    int takeSenderPidfd();
+
+    /** @return whether {@link #senderPid()} and friends come from the kernel. */
+    boolean hasKernelCredentials();
+
+    /**
+     * Answers the last received datagram, never blocking. The transport may hold the reply back until
+     * {@link #flush()} to send several at once.
+     *
+     * @return false when the reply was dropped at once (client gone, its queue full); a reply dropped when flushed
+     * is counted by {@link #droppedReplies()}.
+     */
+    boolean reply(ReplyBuffer reply);
+
+    /** Sends every reply held back. */
+    void flush();
+
+    /** @return replies dropped while flushing, since the start. */
+    long droppedReplies();
+
+    /** Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes. */
+    void awaitReadable(long timeoutMs) throws IOException;
+
+    /** Makes a blocked or the next {@link #awaitReadable} return at once. Safe from any thread. */
+    void wakeup();
+
+    /** @return a short name for logs and {@code STATS}: "native" or "junixsocket". */
+    String name();
+
+    /** Closes the socket and removes its file. Safe twice. */
+    @Override
+    void close();
+}

@@ -1,0 +1,93 @@
+package io.zerocp.daemon;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+/**
+ * Binds the daemon's {@link Transport}. The native one is compiled only by a JDK 22+ build (the {@code java22}
+ * source root) and so is reached by name: on JDK 17 its classes are never loaded.
+ */
+final class Transports
+{
+    private static final Logger LOG = LoggerFactory.getLogger(Transports.class);
+    private static final String NATIVE_CLASS = "io.zerocp.daemon.NativeTransport";
+
+    private Transports()
+    {
+    }
+
+    static Transport bind(final TransportKind kind, final Path socket, final Set<PosixFilePermission> mode)
+        throws IOException
+    {
+        if (kind != TransportKind.JUNIXSOCKET)
+        {
+            final String unavailable = nativeUnavailable();
+            if (null == unavailable)
+            {
+                return bindNative(socket, mode);
+            }
+            if (kind == TransportKind.NATIVE)
+            {
+                throw new IOException("--transport native is not available: " + unavailable);
+            }
+            LOG.warn("transport junixsocket ({}): clients are told apart by socket address only, with no " +
+                "kernel-checked pid or uid; abstract names are trimmed of trailing NULs; an empty datagram gets " +
+                "no reply; crash cleanup relies on the pid a client claims (docs/security.md). Run on JDK 22+ " +
+                "for the native transport.", unavailable);
+        }
+        return DatagramTransport.bind(socket, mode);
+    }
+
+    /** @return why the native transport cannot be used here, or {@code null} when it can. */
+    static String nativeUnavailable()
+    {
+        final int feature = Runtime.version().feature();
+        if (feature < 22)
+        {
+            return "JDK " + feature + " has no foreign-function API (needs 22+)";
+        }
+        try
+        {
+            Class.forName(NATIVE_CLASS, false, Transports.class.getClassLoader());
+        }
+        catch (final ClassNotFoundException ex)
+        {
+            return "this build has no native transport (it was built on a JDK before 22: rebuild on 22+)";
+        }
+        return null;
+    }
+
+    private static Transport bindNative(final Path socket, final Set<PosixFilePermission> mode) throws IOException
+    {
+        final MethodHandle bind;
+        try
+        {
+            bind = MethodHandles.lookup().findStatic(Class.forName(NATIVE_CLASS), "bind",
+                MethodType.methodType(Transport.class, Path.class, Set.class));
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new IllegalStateException("native transport present but unusable", ex);
+        }
+        try
+        {
+            return (Transport)bind.invoke(socket, mode);
+        }
+        catch (final IOException | RuntimeException | Error ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException(t);
+        }
+    }
+}
