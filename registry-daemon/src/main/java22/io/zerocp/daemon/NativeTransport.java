@@ -91,6 +91,8 @@ final class NativeTransport implements Transport
 
     private int received;
     private int cursor;
+    /** Whether the socket may have datagrams queued: false after a short batch, until epoll says otherwise. */
+    private boolean socketReadable = true;
     private int slot = -1;
     private int staged;
     private ClientAddress senderKey;
@@ -255,7 +257,10 @@ final class NativeTransport implements Transport
         {
             flush(); // the last burst's replies leave before the next is read
             cursor = 0;
-            received = receiveBatch();
+            // A short batch emptied the queue: the next datagram is for epoll to announce (it is level-triggered,
+            // so one that came meanwhile wakes it at once). That saves a recvmmsg answering EAGAIN per burst.
+            received = socketReadable ? receiveBatch() : 0;
+            socketReadable = received == BATCH;
             if (received == 0)
             {
                 return NOTHING_PENDING;
@@ -294,16 +299,7 @@ final class NativeTransport implements Transport
         }
         while (true)
         {
-            final int n;
-            try
-            {
-                n = (int)RECVMMSG.invokeExact(errno, fd, inHeaders, BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
-                    MemorySegment.NULL);
-            }
-            catch (final Throwable t)
-            {
-                throw new IllegalStateException("recvmmsg", t);
-            }
+            final int n = recvmmsg();
             if (n >= 0)
             {
                 return n;
@@ -323,6 +319,49 @@ final class NativeTransport implements Transport
                 LOG.warn("recvmmsg failed ({} time(s) so far): {}", receiveErrors, describe(e));
             }
             return 0;
+        }
+    }
+
+    // The request path calls the kernel without errno capture (see Syscalls.RECVMMSG_FAST); a -1 is asked again
+    // through the capturing handle, whose errno then says why.
+
+    private int recvmmsg()
+    {
+        try
+        {
+            final int n = (int)RECVMMSG_FAST.invokeExact(fd, inHeaders, BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
+                MemorySegment.NULL);
+            return n >= 0 ? n : (int)RECVMMSG.invokeExact(errno, fd, inHeaders, BATCH,
+                MSG_DONTWAIT | MSG_CMSG_CLOEXEC, MemorySegment.NULL);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("recvmmsg", t);
+        }
+    }
+
+    private int sendmmsg(final MemorySegment headers, final int count)
+    {
+        try
+        {
+            final int n = (int)SENDMMSG_FAST.invokeExact(fd, headers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+            return n >= 0 ? n : (int)SENDMMSG.invokeExact(errno, fd, headers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("sendmmsg", t);
+        }
+    }
+
+    private int epollWait(final int timeoutMs)
+    {
+        try
+        {
+            return (int)EPOLL_WAIT_FAST.invokeExact(epollFd, events, MAX_EVENTS, timeoutMs); // -1: EINTR, go on
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("epoll_wait", t);
         }
     }
 
@@ -515,16 +554,8 @@ final class NativeTransport implements Transport
         int next = 0;
         while (next < staged)
         {
-            final int sent;
-            final MemorySegment from = 0 == next ? outHeaders : outHeaders.asSlice(next * MMSGHDR.byteSize());
-            try
-            {
-                sent = (int)SENDMMSG.invokeExact(errno, fd, from, staged - next, MSG_DONTWAIT | MSG_NOSIGNAL);
-            }
-            catch (final Throwable t)
-            {
-                throw new IllegalStateException("sendmmsg", t);
-            }
+            final int sent = sendmmsg(
+                0 == next ? outHeaders : outHeaders.asSlice(next * MMSGHDR.byteSize()), staged - next);
             if (sent > 0)
             {
                 next += sent;
@@ -551,24 +582,24 @@ final class NativeTransport implements Transport
     @Override
     public void awaitReadable(final long timeoutMs)
     {
-        if (cursor < received)
+        if (cursor < received || socketReadable)
         {
             return;
         }
-        final int timeout = (int)Math.max(1, Math.min(timeoutMs, Integer.MAX_VALUE));
-        final int n;
-        try
+        final int n = epollWait((int)Math.max(1, Math.min(timeoutMs, Integer.MAX_VALUE)));
+        if (n < 0)
         {
-            n = (int)EPOLL_WAIT.invokeExact(errno, epollFd, events, MAX_EVENTS, timeout);
-        }
-        catch (final Throwable t)
-        {
-            throw new IllegalStateException("epoll_wait", t);
+            socketReadable = true; // interrupted: look again rather than miss a datagram
+            return;
         }
         for (int i = 0; i < n; i++)
         {
             final long token = events.get(JAVA_LONG_UNALIGNED, (long)i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET);
-            if (token == TOKEN_WAKEUP)
+            if (token == TOKEN_SOCKET)
+            {
+                socketReadable = true;
+            }
+            else if (token == TOKEN_WAKEUP)
             {
                 try
                 {
