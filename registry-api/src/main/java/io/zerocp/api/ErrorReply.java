@@ -33,6 +33,10 @@ public enum ErrorReply
     QUOTA_EXCEEDED("Quota exceeded"),
     /** Too many failed authentication attempts; try again later. */
     TOO_MANY_REQUESTS("Too many requests"),
+    /** {@code REGISTER} named a pid that is not the sender's own (the kernel says who sent it). */
+    PROCESS_MISMATCH("Process mismatch"),
+    /** The sender's address is the session of another live process: bind another address. */
+    ADDRESS_IN_USE("Address in use"),
     /** The daemon could not complete the request (I/O failure); it keeps serving. */
     INTERNAL("Internal error");
 

@@ -112,6 +112,7 @@ final class AdminRequests
                 {
                     h.put("pid", s.processId);
                 }
+                putIds(h, s);
             }
             node.put("createdEpochMs", region.createdEpochMs);
             entries.add(node);
@@ -139,6 +140,8 @@ final class AdminRequests
             {
                 node.putNull("pid");
             }
+            putIds(node, s);
+            node.put("processBound", s.processBound);
             if (null != s.grant && s.grant != TokenGrant.OPEN)
             {
                 node.put("token", s.grant.id); // the id from the config, never the token
@@ -161,6 +164,44 @@ final class AdminRequests
             entries.add(node);
         }
         return entries;
+    }
+
+    /** The kernel's uid and gid of the session (native transport); null where only the address is known. */
+    private static void putIds(final ObjectNode node, final Session s)
+    {
+        if (s.uid >= 0)
+        {
+            node.put("uid", s.uid);
+            node.put("gid", s.gid);
+        }
+        else
+        {
+            node.putNull("uid");
+            node.putNull("gid");
+        }
+    }
+
+    /** Sessions, holds and bytes held per uid ({@code "unknown"} without kernel credentials). */
+    private ObjectNode perUid()
+    {
+        final java.util.TreeMap<String, long[]> byUid = new java.util.TreeMap<>();
+        for (final Session s : registry.leases().sessions())
+        {
+            final long[] v = byUid.computeIfAbsent(s.uid >= 0 ? Integer.toString(s.uid) : "unknown",
+                k -> new long[3]);
+            v[0]++;
+            v[1] += s.holds.size();
+            v[2] += s.bytesHeld;
+        }
+        final ObjectNode node = mapper.createObjectNode();
+        byUid.forEach((uid, v) ->
+        {
+            final ObjectNode u = node.putObject(uid);
+            u.put("sessions", v[0]);
+            u.put("holds", v[1]);
+            u.put("bytesHeld", v[2]);
+        });
+        return node;
     }
 
     private ObjectNode stats()
@@ -196,6 +237,7 @@ final class AdminRequests
         node.put("regionsDeleted", counters.regionsDeleted());
         node.put("authFailures", counters.authFailures());
         node.put("droppedReplies", counters.droppedReplies());
+        node.set("byUid", perUid());
         return node;
     }
 

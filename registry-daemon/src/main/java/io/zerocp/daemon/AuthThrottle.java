@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Limits failed {@code AUTH} attempts per sender and in total within a sliding window, so a brute-force search for a
- * token is slow even from many addresses. Conductor thread only.
+ * token is slow even from many addresses. With kernel credentials the sender is its uid and there is no total: one
+ * user's many sockets count as one sender, and never lock out another user. Conductor thread only.
  */
 final class AuthThrottle
 {
@@ -18,7 +19,7 @@ final class AuthThrottle
     private final int perSender;
     private final int global;
     private final long windowNs;
-    private final HashMap<ClientAddress, long[]> senders = new HashMap<>();
+    private final HashMap<Object, long[]> senders = new HashMap<>();
     private final long[] globalWindow = new long[2];
 
     AuthThrottle(final NanoClock clock, final int perSender, final int global, final long windowMs)
@@ -30,26 +31,35 @@ final class AuthThrottle
     }
 
     /** @return whether the sender may try to authenticate now. */
-    boolean allows(final ClientAddress sender)
+    boolean allows(final Sender sender)
     {
         final long now = clock.nanoTime();
-        if (count(globalWindow, now) >= global)
+        if (!sender.hasKernelCredentials() && count(globalWindow, now) >= global)
         {
             return false;
         }
-        final long[] window = senders.get(sender);
+        final long[] window = senders.get(keyOf(sender));
         return null == window || count(window, now) < perSender;
     }
 
-    void recordFailure(final ClientAddress sender)
+    void recordFailure(final Sender who)
     {
         final long now = clock.nanoTime();
-        bump(globalWindow, now);
+        final Object sender = keyOf(who);
+        if (!who.hasKernelCredentials())
+        {
+            bump(globalWindow, now);
+        }
         if (senders.size() >= MAX_TRACKED_SENDERS && !senders.containsKey(sender))
         {
             evictStale(now);
         }
         bump(senders.computeIfAbsent(sender, a -> new long[2]), now);
+    }
+
+    private static Object keyOf(final Sender sender)
+    {
+        return sender.hasKernelCredentials() ? (Object)Integer.valueOf(sender.senderUid()) : sender.senderKey();
     }
 
     // window[0] = start of the current window, window[1] = failures in it; a fixed window restarted when it lapses.

@@ -27,6 +27,7 @@ final class Conductor implements Runnable
     private final ManyToOneConcurrentLinkedQueue<LivenessEvent> events = new ManyToOneConcurrentLinkedQueue<>();
     private final ManyToOneConcurrentLinkedQueue<Runnable> tasks = new ManyToOneConcurrentLinkedQueue<>();
     private final ReplyBuffer reply = new ReplyBuffer();
+    private final java.util.function.LongConsumer onProcessExit = this::onProcessExit;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
     private volatile boolean running = true;
@@ -121,7 +122,7 @@ final class Conductor implements Runnable
             reply.clear();
             try
             {
-                handler.onRequest(transport.requestBytes(), length, transport.senderKey(), reply);
+                handler.onRequest(transport.requestBytes(), length, transport, reply);
             }
             catch (final RuntimeException ex)
             {
@@ -134,6 +135,9 @@ final class Conductor implements Runnable
                 counters.droppedReply();
             }
         }
+        // Process exits come in the same wait as requests; under a flood (the conductor never waits) look anyway.
+        work += transport.drainExitedProcesses(onProcessExit, work >= REQUEST_BURST);
+
         final long droppedBefore = transport.droppedReplies();
         transport.flush(); // a batching transport sends the burst's replies together
         counters.droppedReplies(transport.droppedReplies() - droppedBefore);
@@ -171,11 +175,25 @@ final class Conductor implements Runnable
         return work;
     }
 
+    private void onProcessExit(final long sessionId)
+    {
+        final Session session = registry.processWatcher().exited(sessionId);
+        if (null != session && !session.ended)
+        {
+            registry.endSession(session, EndCause.PROCESS_EXIT);
+        }
+    }
+
     private void onLiveness(final LivenessEvent event)
     {
         final Session session = event.session();
         if (session.ended)
         {
+            return;
+        }
+        if (event.cause() == EndCause.LEASE_EXPIRY && session.processBound)
+        {
+            registry.leases().rearm(session); // lives as long as its process: the pidfd or the poller ends it
             return;
         }
         if (event.cause() == EndCause.LEASE_EXPIRY && !registry.leases().isExpired(session))

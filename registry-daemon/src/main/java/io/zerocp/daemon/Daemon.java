@@ -105,6 +105,7 @@ public final class Daemon implements AutoCloseable
                 resources.add(0, MetricsEndpoint.start(config.metricsPort, counters));
             }
             final Transport transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
+            watcher.usePidfds(transport);
             final RequestHandler handler = new RequestHandler(config, registry, access,
                 new AuthThrottle(nanoClock, config.authFailuresPerSender, config.authFailuresGlobal,
                     config.authFailureWindowMs),

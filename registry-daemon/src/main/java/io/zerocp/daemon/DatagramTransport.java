@@ -200,6 +200,30 @@ final class DatagramTransport implements Transport
     }
 
     @Override
+    public int openPidfd(final long pid)
+    {
+        return -1; // JDK 17 cannot call pidfd_open: processes are polled (ProcessWatcher)
+    }
+
+    @Override
+    public void watchProcess(final int pidfd, final long token)
+    {
+        throw new UnsupportedOperationException("junixsocket transport has no pidfds");
+    }
+
+    @Override
+    public void unwatchProcess(final int pidfd)
+    {
+        throw new UnsupportedOperationException("junixsocket transport has no pidfds");
+    }
+
+    @Override
+    public int drainExitedProcesses(final java.util.function.LongConsumer exited, final boolean evenIfNotAnnounced)
+    {
+        return 0;
+    }
+
+    @Override
     public long droppedReplies()
     {
         return 0;

@@ -3,6 +3,7 @@ package io.zerocp.daemon;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -10,7 +11,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
 /**
- * Polls the registered pids on its own thread and tells the conductor, through {@code sink}, when one is gone.
+ * Tells the conductor when a session's process is gone: through a pidfd the transport watches in its own wait where
+ * it can (the native transport: the exit is seen in the same loop turn, and a pidfd names one process, so a reused
+ * pid cannot pass for it), else by polling the pids on its own thread and posting to {@code sink}.
  * <p>
  * Polling {@code /proc} every few milliseconds finds a {@code kill -9} in about half a period; {@code onExit()} of a
  * non-child takes 0.3 to 5 s, needs a thread per pid and counts zombies as alive. The sleep between scans grows with
@@ -21,6 +24,9 @@ final class ProcessWatcher implements AutoCloseable
     private static final Logger LOG = LoggerFactory.getLogger(ProcessWatcher.class);
 
     private final Map<Session, ProcessIdentity> watched = new ConcurrentHashMap<>();
+    /** Sessions watched through pidfds, by id; conductor thread only. */
+    private final Map<Long, Session> byPidfdToken = new HashMap<>();
+    private Transport pidfds;
     private final ProcessProbe probe;
     private final long periodNs;
     private final Consumer<LivenessEvent> sink;
@@ -41,20 +47,69 @@ final class ProcessWatcher implements AutoCloseable
         thread.start();
     }
 
-    /** Starts watching the session's claimed process. Thread-safe. */
+    /**
+     * From now on, watch processes through pidfds of {@code transport} where it has them; the processes polled so
+     * far (sessions restored from the journal) move over. Conductor thread, or before it starts.
+     */
+    void usePidfds(final Transport transport)
+    {
+        this.pidfds = transport;
+        for (final Map.Entry<Session, ProcessIdentity> entry : Map.copyOf(watched).entrySet())
+        {
+            watch(entry.getKey(), entry.getValue().pid(), entry.getValue().startTicks());
+        }
+    }
+
+    /** Starts watching the session's process. Conductor thread. */
     void watch(final Session session, final long pid, final long startTicks)
     {
+        unwatch(session);
+        final int pidfd = null == pidfds ? -1 : pidfds.openPidfd(pid);
+        if (pidfd >= 0)
+        {
+            // The pidfd names whatever process has the pid now: the start time says it is still the one asked
+            // about (a pid cannot be reused within the clock tick its first process started in, and a reuse means
+            // the first has exited, which is what this watch is for).
+            if (probe.startTicks(pid) != startTicks)
+            {
+                pidfds.unwatchProcess(pidfd);
+                sink.accept(new LivenessEvent(session, EndCause.PROCESS_EXIT));
+                return;
+            }
+            session.pidfd = pidfd;
+            byPidfdToken.put(session.id, session);
+            pidfds.watchProcess(pidfd, session.id);
+            return;
+        }
         watched.put(session, new ProcessIdentity(pid, startTicks));
     }
 
     void unwatch(final Session session)
     {
+        if (session.pidfd >= 0)
+        {
+            pidfds.unwatchProcess(session.pidfd);
+            session.pidfd = -1;
+            byPidfdToken.remove(session.id);
+        }
         watched.remove(session);
+    }
+
+    /** @return the session whose pidfd reported an exit (no longer watched), or null. Conductor thread. */
+    Session exited(final long token)
+    {
+        final Session session = byPidfdToken.remove(token);
+        if (null != session && session.pidfd >= 0)
+        {
+            pidfds.unwatchProcess(session.pidfd);
+            session.pidfd = -1;
+        }
+        return session;
     }
 
     int watchedCount()
     {
-        return watched.size();
+        return watched.size() + byPidfdToken.size();
     }
 
     /** One scan over every watched pid; package-private so tests can drive it without the thread. */
@@ -99,6 +154,10 @@ final class ProcessWatcher implements AutoCloseable
     @Override
     public void close()
     {
+        for (final Session session : java.util.List.copyOf(byPidfdToken.values()))
+        {
+            unwatch(session); // closes the pidfd: a stopped daemon keeps no descriptors of its clients
+        }
         if (running)
         {
             running = false;

@@ -396,6 +396,11 @@ final class Registry
         return session;
     }
 
+    ProcessWatcher processWatcher()
+    {
+        return watcher;
+    }
+
     void watchProcess(final Session session, final long pid, final long startTicks)
     {
         session.processId = pid;

@@ -30,6 +30,9 @@ final class RequestHandler
     private final Request request = new Request();
     private final NameKey lookupKey = NameKey.flyweight();
     private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
+    /** The request in hand's sender, and whether its address belongs to another live process's session. */
+    private Sender sender;
+    private boolean addressTaken;
 
     RequestHandler(
         final DaemonConfig config,
@@ -51,18 +54,26 @@ final class RequestHandler
         this.descriptors = descriptors;
     }
 
-    /**
-     * @param bytes  the datagram; {@code length > MAX_REQUEST_LENGTH} means it was too long (and maybe truncated).
-     * @param sender the sender's address.
-     * @param reply  cleared buffer to write the reply into.
-     */
+    /** A request from a sender known by its address alone (tests, benchmarks). */
     void onRequest(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
     {
+        onRequest(bytes, length, Sender.addressOnly(sender), reply);
+    }
+
+    /**
+     * @param bytes  the datagram; {@code length > MAX_REQUEST_LENGTH} means it was too long (and maybe truncated).
+     * @param sender who sent it: its address, and on the native transport the kernel's pid, uid and gid.
+     * @param reply  cleared buffer to write the reply into.
+     */
+    void onRequest(final byte[] bytes, final int length, final Sender sender, final ReplyBuffer reply)
+    {
+        this.sender = sender;
+        final ClientAddress address = sender.senderKey();
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
             counters.request(null);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
-            error(reply, access.enabled() && !isAuthenticated(registry.leases().find(sender)) ?
+            error(reply, access.enabled() && !isAuthenticated(sessionOf(address)) ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
             return;
         }
@@ -71,7 +82,7 @@ final class RequestHandler
         final Verb verb = request.verb();
         counters.request(verb);
 
-        final Session session = registry.leases().find(sender);
+        final Session session = sessionOf(address);
         final boolean authenticated = !access.enabled() || isAuthenticated(session);
         if (null != session && authenticated)
         {
@@ -107,7 +118,7 @@ final class RequestHandler
                 onGetSize(session, reply);
                 break;
             case REGISTER:
-                onRegister(sender, session, reply);
+                onRegister(address, session, reply);
                 break;
             case RENEW:
                 if (null == session)
@@ -123,7 +134,7 @@ final class RequestHandler
                 onRelease(session, reply);
                 break;
             case AUTH:
-                onAuth(sender, session, reply);
+                onAuth(session, reply);
                 break;
             default:
                 onAdmin(verb, session, reply);
@@ -131,7 +142,7 @@ final class RequestHandler
         }
     }
 
-    private void onGetRegion(final Session session, final ReplyBuffer reply, final boolean descriptor)
+    private void onGetRegion(final Session existing, final ReplyBuffer reply, final boolean descriptor)
     {
         final NameKey key = request.hasName() ?
             lookupKey.wrap(request.buffer(), request.nameOffset(), request.nameLength()) : defaultKey;
@@ -142,6 +153,7 @@ final class RequestHandler
             return;
         }
 
+        Session session = existing;
         final TokenGrant grant = grantOf(session);
         Region region = registry.find(key);
         if (null != region)
@@ -173,6 +185,14 @@ final class RequestHandler
                 return;
             }
             final long createSize = size == Request.ABSENT ? config.defaultRegionSize : size;
+            if (null == session && sender.hasKernelCredentials())
+            {
+                session = startSession(true, reply); // see implicitSession
+                if (null == session)
+                {
+                    return;
+                }
+            }
             if (createSize > grant.maxRegionSize || (null != session && !registry.withinQuota(session, createSize)))
             {
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
@@ -190,6 +210,16 @@ final class RequestHandler
             }
         }
 
+        if (null == session && sender.hasKernelCredentials() && !region.isStatic)
+        {
+            // A client that never registered still holds what it asks for, for as long as its process lives: the
+            // seed's C client, socat and python get crash cleanup too.
+            session = startSession(true, reply);
+            if (null == session)
+            {
+                return;
+            }
+        }
         if (null != session && !session.holds.contains(region))
         {
             if (!registry.withinQuota(session, region.size))
@@ -234,9 +264,15 @@ final class RequestHandler
         reply.put(region.sizeReply);
     }
 
-    private void onRegister(final ClientAddress sender, final Session existing, final ReplyBuffer reply)
+    private void onRegister(final ClientAddress address, final Session existing, final ReplyBuffer reply)
     {
         final long pid = request.processId();
+        if (sender.hasKernelCredentials() && pid != sender.senderPid() &&
+            !ProcessNamespaces.isSameProcess(sender.senderPid(), pid))
+        {
+            error(reply, ErrorReply.PROCESS_MISMATCH); // a pid is the sender's own or nothing
+            return;
+        }
         final long startTicks = probe.startTicks(pid);
         if (startTicks == ProcessProbe.DEAD)
         {
@@ -261,13 +297,14 @@ final class RequestHandler
         }
         if (null == session)
         {
-            session = registry.startSession(sender);
-            if (!access.enabled())
+            session = startSession(false, reply);
+            if (null == session)
             {
-                registry.grant(session, TokenGrant.OPEN);
+                return;
             }
         }
-        if (session.processId != pid)
+        session.processBound = false; // registered: it renews, so the TTL applies from now on
+        if (!sender.hasKernelCredentials() && session.processId != pid)
         {
             registry.watchProcess(session, pid, startTicks);
         }
@@ -295,7 +332,7 @@ final class RequestHandler
         reply.put(Protocol.OK_BYTES); // idempotent, so a retried RELEASE never fails
     }
 
-    private void onAuth(final ClientAddress sender, final Session existing, final ReplyBuffer reply)
+    private void onAuth(final Session existing, final ReplyBuffer reply)
     {
         if (!access.enabled())
         {
@@ -312,11 +349,16 @@ final class RequestHandler
         {
             throttle.recordFailure(sender);
             counters.authFailure();
-            LOG.warn("failed AUTH from {}", sender); // never the token
+            LOG.warn("failed AUTH from {}{}", sender.senderKey(), // never the token
+                sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" : "");
             error(reply, ErrorReply.UNAUTHORIZED);
             return;
         }
-        final Session session = null != existing ? existing : registry.startSession(sender);
+        final Session session = null != existing ? existing : startSession(sender.hasKernelCredentials(), reply);
+        if (null == session)
+        {
+            return;
+        }
         registry.grant(session, grant);
         registry.leases().touch(session);
         LOG.info("{} authenticated with {}", session, grant);
@@ -336,6 +378,67 @@ final class RequestHandler
             reply.clear();
             error(reply, failure);
         }
+    }
+
+    /**
+     * The session of this sender: its address's, when that session is the sender's own process. With kernel
+     * credentials a request from the same address but another process is a new client (a path rebound by another
+     * process, a socket shared across a fork): it sees no holds, lease or authentication of the old one. If the old
+     * process is gone the old session ends here; if it lives, the address stays its own ({@link #addressTaken}).
+     */
+    private Session sessionOf(final ClientAddress address)
+    {
+        addressTaken = false;
+        final Session session = registry.leases().find(address);
+        if (null == session || !sender.hasKernelCredentials() || session.processId <= 0 ||
+            session.processId == sender.senderPid())
+        {
+            return session;
+        }
+        if (probe.startTicks(session.processId) == session.processStartTicks)
+        {
+            addressTaken = true;
+        }
+        else
+        {
+            registry.endSession(session, EndCause.PROCESS_EXIT);
+        }
+        return null;
+    }
+
+    /**
+     * Starts a session for the sender, tied on the native transport to its kernel-verified process from the start.
+     *
+     * @param processBound whether it lives exactly as long as its process (a client that never registered).
+     * @return the session, or null (with the error in {@code reply}) when the address is another process's or the
+     * sender is already gone.
+     */
+    private Session startSession(final boolean processBound, final ReplyBuffer reply)
+    {
+        if (addressTaken)
+        {
+            error(reply, ErrorReply.ADDRESS_IN_USE);
+            return null;
+        }
+        final long startTicks = sender.hasKernelCredentials() ? probe.startTicks(sender.senderPid()) : 0;
+        if (startTicks == ProcessProbe.DEAD)
+        {
+            error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
+            return null;
+        }
+        final Session session = registry.startSession(sender.senderKey());
+        if (sender.hasKernelCredentials())
+        {
+            session.uid = sender.senderUid();
+            session.gid = sender.senderGid();
+            session.processBound = processBound;
+            registry.watchProcess(session, sender.senderPid(), startTicks);
+        }
+        if (!access.enabled())
+        {
+            registry.grant(session, TokenGrant.OPEN);
+        }
+        return session;
     }
 
     private static boolean isAuthenticated(final Session session)

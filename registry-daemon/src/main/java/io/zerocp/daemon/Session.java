@@ -15,6 +15,16 @@ final class Session
 
     long processId;
     long processStartTicks;
+    /** The kernel's uid and gid of the sender that started the session (native transport), else -1. */
+    int uid = Transport.UNKNOWN_ID;
+    int gid = Transport.UNKNOWN_ID;
+    /** A pidfd on the session's process, watched by the transport, or -1 (polled, or no process known). */
+    int pidfd = -1;
+    /**
+     * Started implicitly by a client that never registered: it lives exactly as long as its kernel-verified process,
+     * with no TTL (such clients, like the seed's, never renew).
+     */
+    boolean processBound;
     long lastSeenNs;
     long bytesHeld;
     TokenGrant grant;
@@ -36,6 +46,7 @@ final class Session
     @Override
     public String toString()
     {
-        return "session#" + id + "[" + address + (processId > 0 ? ", pid " + processId : "") + "]";
+        return "session#" + id + "[" + address + (processId > 0 ? ", pid " + processId : "") +
+            (uid >= 0 ? ", uid " + uid : "") + "]";
     }
 }

@@ -8,10 +8,12 @@ import java.io.IOException;
  * sender addresses, per-datagram credentials, batched receive and send) and {@link DatagramTransport} (junixsocket,
  * the JDK 17 fallback). Conductor thread only, except {@link #wakeup()}.
  * <p>
+ * The {@link Sender} methods describe the last received datagram's sender.
+ * <p>
  * Every datagram {@link #receive()} returns as a length {@code >= 0} must be answered by exactly one
  * {@link #reply(ReplyBuffer)} before the next {@code receive()}.
  */
-interface Transport extends AutoCloseable
+interface Transport extends Sender, AutoCloseable
 {
     /** {@link #receive()}: nothing is pending. */
     int NOTHING_PENDING = -1;
@@ -31,18 +33,6 @@ interface Transport extends AutoCloseable
     /** @return the last received datagram's bytes, valid until the next {@link #receive()}. */
     byte[] requestBytes();
 
-    /** @return the last received datagram's sender, exactly as the kernel gave it. */
-    ClientAddress senderKey();
-
-    /** @return the kernel's pid of the last sender, or {@link #UNKNOWN_ID} where the transport has no credentials. */
-    int senderPid();
-
-    /** @return the kernel's uid of the last sender, or {@link #UNKNOWN_ID}. */
-    int senderUid();
-
-    /** @return the kernel's gid of the last sender, or {@link #UNKNOWN_ID}. */
-    int senderGid();
-
     /**
      * Takes the pidfd the kernel attached to the last datagram ({@code SCM_PIDFD}); the caller then owns it and must
      * close it. The transport closes every pidfd not taken.
@@ -50,9 +40,6 @@ interface Transport extends AutoCloseable
      * @return the descriptor, or -1 when there is none.
      */
     int takeSenderPidfd();
-
-    /** @return whether {@link #senderPid()} and friends come from the kernel. */
-    boolean hasKernelCredentials();
 
     /**
      * Answers the last received datagram, never blocking. The transport may hold the reply back until
@@ -68,6 +55,27 @@ interface Transport extends AutoCloseable
 
     /** @return replies dropped while flushing, since the start. */
     long droppedReplies();
+
+    /**
+     * Opens a pidfd for a process, to watch it through {@link #watchProcess}. Conductor thread.
+     *
+     * @return the descriptor, or -1 when the transport cannot watch processes (or the process is gone).
+     */
+    int openPidfd(long pid);
+
+    /** Adds a pidfd (now owned by the transport) to the wait: its process's exit is reported with {@code token}. */
+    void watchProcess(int pidfd, long token);
+
+    /** Stops watching a pidfd and closes it. */
+    void unwatchProcess(int pidfd);
+
+    /**
+     * Reports the tokens of watched processes that have exited since the last call. The wait announces them; under
+     * a flood, when the conductor never waits, {@code evenIfNotAnnounced} looks anyway.
+     *
+     * @return how many were reported.
+     */
+    int drainExitedProcesses(java.util.function.LongConsumer exited, boolean evenIfNotAnnounced);
 
     /** Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes. */
     void awaitReadable(long timeoutMs) throws IOException;

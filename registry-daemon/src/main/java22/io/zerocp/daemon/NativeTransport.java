@@ -59,6 +59,7 @@ final class NativeTransport implements Transport
     private static final int MAX_EVENTS = 8;
     private static final long TOKEN_SOCKET = 0;
     private static final long TOKEN_WAKEUP = 1;
+    private static final long TOKEN_PROCESSES = 2;
     /** Addresses remembered for allocation-free look-ups; past this the table starts again (a flood of names). */
     private static final int MAX_INTERNED_ADDRESSES = 1 << 16;
 
@@ -77,6 +78,8 @@ final class NativeTransport implements Transport
     private final MemorySegment outData = arena.allocate((long)OUT_DATA_STRIDE * BATCH, 8);
     private final MemorySegment outControl = arena.allocate((long)OUT_CONTROL * BATCH, 8);
     private final MemorySegment events = arena.allocate((long)EPOLL_EVENT_SIZE * MAX_EVENTS, 8);
+    private final MemorySegment processEvents = arena.allocate((long)EPOLL_EVENT_SIZE * MAX_EVENTS, 8);
+    private final MemorySegment processEvent = arena.allocate(EPOLL_EVENT_SIZE, 8);
     private final MemorySegment counterValue = arena.allocate(8, 8);
     private final MemorySegment wakeValue = arena.allocate(8, 8);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
@@ -88,6 +91,9 @@ final class NativeTransport implements Transport
     private final int descriptorSocketFd;
     private final int epollFd;
     private final int wakeFd;
+    /** Watched pidfds live in an epoll of their own, itself in the main one: an exit wakes the same wait. */
+    private final int processEpollFd;
+    private boolean processesReady;
 
     private int received;
     private int cursor;
@@ -136,8 +142,11 @@ final class NativeTransport implements Transport
         wakeValue.set(JAVA_LONG, 0, 1L);
         this.epollFd = check(call(() -> (int)EPOLL_CREATE1.invokeExact(errno, EPOLL_CLOEXEC)), "epoll_create1");
         this.wakeFd = check(call(() -> (int)EVENTFD.invokeExact(errno, 0, EFD_NONBLOCK | EFD_CLOEXEC)), "eventfd");
-        watch(fd, TOKEN_SOCKET);
-        watch(wakeFd, TOKEN_WAKEUP);
+        this.processEpollFd = check(call(() -> (int)EPOLL_CREATE1.invokeExact(errno, EPOLL_CLOEXEC)),
+            "epoll_create1");
+        watch(epollFd, fd, TOKEN_SOCKET);
+        watch(epollFd, wakeFd, TOKEN_WAKEUP);
+        watch(epollFd, processEpollFd, TOKEN_PROCESSES);
     }
 
     /**
@@ -163,16 +172,29 @@ final class NativeTransport implements Transport
         {
             final MemorySegment captured = Syscalls.newCaptureState(setup);
             fd = openSocket(setup, captured);
-            setOption(setup, captured, fd, SO_PASSCRED, 1, "SO_PASSCRED");
-            boolean pidfds = true;
-            try
+            // Off only to measure what credentials cost (benchmarks): without them the daemon knows no process.
+            final boolean credentials = !"false".equals(System.getProperty("zerocp.transport.credentials"));
+            boolean pidfds = credentials && !"false".equals(System.getProperty("zerocp.transport.pidfds"));
+            if (credentials)
             {
-                setOption(setup, captured, fd, SO_PASSPIDFD, 1, "SO_PASSPIDFD");
+                setOption(setup, captured, fd, SO_PASSCRED, 1, "SO_PASSCRED");
+                try
+                {
+                    if (pidfds)
+                    {
+                        setOption(setup, captured, fd, SO_PASSPIDFD, 1, "SO_PASSPIDFD");
+                    }
+                }
+                catch (final IOException ex)
+                {
+                    pidfds = false; // kernels before 6.5: a process is known by its pid (and start time) only
+                    LOG.info("kernel has no SO_PASSPIDFD ({}): process identity falls back to pids",
+                        ex.getMessage());
+                }
             }
-            catch (final IOException ex)
+            else
             {
-                pidfds = false; // kernels before 6.5: identity by pid and start time only
-                LOG.info("kernel has no SO_PASSPIDFD ({}): process identity falls back to pids", ex.getMessage());
+                LOG.warn("zerocp.transport.credentials=false: no kernel credentials (for benchmarks only)");
             }
             bindTo(setup, captured, fd, path, socketPath);
             Files.setPosixFilePermissions(socketPath, mode);
@@ -582,7 +604,7 @@ final class NativeTransport implements Transport
     @Override
     public void awaitReadable(final long timeoutMs)
     {
-        if (cursor < received || socketReadable)
+        if (cursor < received || socketReadable || processesReady)
         {
             return;
         }
@@ -598,6 +620,10 @@ final class NativeTransport implements Transport
             if (token == TOKEN_SOCKET)
             {
                 socketReadable = true;
+            }
+            else if (token == TOKEN_PROCESSES)
+            {
+                processesReady = true;
             }
             else if (token == TOKEN_WAKEUP)
             {
@@ -654,6 +680,7 @@ final class NativeTransport implements Transport
         closeQuietly(fd);
         closeQuietly(descriptorSocketFd);
         closeQuietly(epollFd);
+        closeQuietly(processEpollFd); // the watched pidfds are closed by their owners' unwatch, or with the process
         closeQuietly(wakeFd);
         arena.close();
         try
@@ -667,12 +694,86 @@ final class NativeTransport implements Transport
         }
     }
 
-    private void watch(final int watched, final long token) throws IOException
+    private void watch(final int epoll, final int watched, final long token) throws IOException
     {
-        final MemorySegment event = arena.allocate(EPOLL_EVENT_SIZE, 8);
-        event.set(JAVA_INT, 0, EPOLLIN);
-        event.set(JAVA_LONG_UNALIGNED, EPOLL_DATA_OFFSET, token);
-        check(call(() -> (int)EPOLL_CTL.invokeExact(errno, epollFd, EPOLL_CTL_ADD, watched, event)), "epoll_ctl");
+        processEvent.set(JAVA_INT, 0, EPOLLIN);
+        processEvent.set(JAVA_LONG_UNALIGNED, EPOLL_DATA_OFFSET, token);
+        check(call(() -> (int)EPOLL_CTL.invokeExact(errno, epoll, EPOLL_CTL_ADD, watched, processEvent)),
+            "epoll_ctl");
+    }
+
+    @Override
+    public int openPidfd(final long pid)
+    {
+        if (pid <= 0 || pid > Integer.MAX_VALUE)
+        {
+            return -1;
+        }
+        try
+        {
+            return (int)(long)SYSCALL_2.invokeExact(errno, SYS_PIDFD_OPEN, (int)pid, 0); // close-on-exec by default
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("pidfd_open", t);
+        }
+    }
+
+    @Override
+    public void watchProcess(final int pidfd, final long token)
+    {
+        try
+        {
+            watch(processEpollFd, pidfd, token);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot watch a pidfd: " + ex.getMessage(), ex);
+        }
+    }
+
+    @Override
+    public void unwatchProcess(final int pidfd)
+    {
+        if (closed)
+        {
+            closeQuietly(pidfd); // the epoll went with the transport
+            return;
+        }
+        try
+        {
+            final int ignored = (int)EPOLL_CTL.invokeExact(errno, processEpollFd, EPOLL_CTL_DEL, pidfd,
+                MemorySegment.NULL);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("epoll_ctl", t);
+        }
+        closeQuietly(pidfd);
+    }
+
+    @Override
+    public int drainExitedProcesses(final java.util.function.LongConsumer exited, final boolean evenIfNotAnnounced)
+    {
+        if (!processesReady && !evenIfNotAnnounced)
+        {
+            return 0;
+        }
+        final int n;
+        try
+        {
+            n = (int)EPOLL_WAIT_FAST.invokeExact(processEpollFd, processEvents, MAX_EVENTS, 0);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("epoll_wait", t);
+        }
+        processesReady = n == MAX_EVENTS; // more may be waiting
+        for (int i = 0; i < n; i++)
+        {
+            exited.accept(processEvents.get(JAVA_LONG_UNALIGNED, (long)i * EPOLL_EVENT_SIZE + EPOLL_DATA_OFFSET));
+        }
+        return Math.max(n, 0);
     }
 
     private int check(final int rc, final String what) throws IOException

@@ -1,6 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ExternalCommand;
+import io.zerocp.daemon.testkit.PythonPeer;
 import io.zerocp.daemon.testkit.TestDaemon;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,22 +23,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class NativeTransportTest
 {
-    /** A python peer: runs {@code steps} (one per line, {@code BIND addr|SEND text|EXPECT text|...}). */
-    private static final String PEER = String.join("\n",
-        "import array, os, socket, sys",
-        "daemon = sys.argv[1]",
-        "def sock(addr):",
-        "    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
-        "    if addr is not None: s.bind(addr)",
-        "    s.settimeout(10)",
-        "    return s",
-        "def ask(s, data):",
-        "    s.sendto(data, daemon)",
-        "    reply, src = s.recvfrom(65536)",
-        "    return reply.decode('ascii'), src",
-        "exec(sys.stdin.read())",
-        "");
-
     private static TestDaemon daemon;
 
     @BeforeAll
@@ -47,7 +30,7 @@ class NativeTransportTest
     {
         assumeTrue(null == Transports.nativeUnavailable(), "native transport unavailable: " +
             Transports.nativeUnavailable());
-        assumeTrue(ExternalCommand.works("python3", "-c", "import socket"), "python3 is not available");
+        assumeTrue(PythonPeer.available(), "python3 is not available");
         daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).lingerMs(0));
     }
 
@@ -61,7 +44,7 @@ class NativeTransportTest
     }
 
     @Test
-    void trailingNulMakesAnotherClient() throws Exception
+    void trailingNulMakesAnotherClient()
     {
         final String out = python(String.join("\n",
             "victim = sock(b'\\0ntt-victim')",
@@ -82,7 +65,7 @@ class NativeTransportTest
     }
 
     @Test
-    void everyDatagramIsAnswered() throws Exception
+    void everyDatagramIsAnswered()
     {
         final String out = python(String.join("\n",
             "s = sock(b'\\0ntt-every')",
@@ -107,7 +90,7 @@ class NativeTransportTest
     }
 
     @Test
-    void descriptorRepliesLeaveFromTheMainSocket() throws Exception
+    void descriptorRepliesLeaveFromTheMainSocket()
     {
         final String out = python(String.join("\n",
             "s = sock(b'\\0ntt-fd')",
@@ -157,22 +140,14 @@ class NativeTransportTest
         }
     }
 
-    private static String python(final String steps) throws Exception
+    private static String python(final String steps)
     {
-        final Path pathSocket = daemon.dirs().socket().resolveSibling("ntt-path.sock");
-        final ProcessBuilder pb = new ProcessBuilder("python3", "-c", PEER, daemon.socket().toString());
-        pb.environment().put("PATH_SOCKET", pathSocket.toString());
-        pb.redirectErrorStream(true);
-        final Process p = pb.start();
-        p.getOutputStream().write(steps.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        final boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        final String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (!done)
-        {
-            p.destroyForcibly();
-        }
-        assertTrue(done && p.exitValue() == 0, "python peer failed:\n" + out);
-        return out;
+        return PythonPeer.run(daemon.socket(), "os.environ['PATH_SOCKET'] = " + pyString(daemon.dirs().socket()
+            .resolveSibling("ntt-path.sock").toString()) + "\n" + steps);
+    }
+
+    private static String pyString(final String s)
+    {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

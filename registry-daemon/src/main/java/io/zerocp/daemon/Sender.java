@@ -1,0 +1,60 @@
+package io.zerocp.daemon;
+
+/**
+ * Who sent the request in hand, as far as the transport knows: always its exact socket address; on the native
+ * transport also the kernel's pid, uid and gid, which no sender can claim falsely.
+ */
+interface Sender
+{
+    /** @return the sender's socket address, exactly as the kernel gave it. */
+    ClientAddress senderKey();
+
+    /** @return the kernel's pid of the sender, or {@link Transport#UNKNOWN_ID} where the transport has none. */
+    int senderPid();
+
+    /** @return the kernel's uid of the sender, or {@link Transport#UNKNOWN_ID}. */
+    int senderUid();
+
+    /** @return the kernel's gid of the sender, or {@link Transport#UNKNOWN_ID}. */
+    int senderGid();
+
+    /** @return whether pid, uid and gid come from the kernel. */
+    boolean hasKernelCredentials();
+
+    /** @return a sender known by its address alone (junixsocket, tests, benchmarks). */
+    static Sender addressOnly(final ClientAddress address)
+    {
+        return new Sender()
+        {
+            @Override
+            public ClientAddress senderKey()
+            {
+                return address;
+            }
+
+            @Override
+            public int senderPid()
+            {
+                return Transport.UNKNOWN_ID;
+            }
+
+            @Override
+            public int senderUid()
+            {
+                return Transport.UNKNOWN_ID;
+            }
+
+            @Override
+            public int senderGid()
+            {
+                return Transport.UNKNOWN_ID;
+            }
+
+            @Override
+            public boolean hasKernelCredentials()
+            {
+                return false;
+            }
+        };
+    }
+}
