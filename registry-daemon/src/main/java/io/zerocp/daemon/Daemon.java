@@ -29,6 +29,7 @@ public final class Daemon implements AutoCloseable
     private final List<AutoCloseable> resources;
     private final Registry registry;
     private final AccessPolicy access;
+    private final boolean kernelCredentials;
     private volatile boolean closed;
 
     private Daemon(
@@ -36,8 +37,10 @@ public final class Daemon implements AutoCloseable
         final Conductor conductor,
         final Registry registry,
         final AccessPolicy access,
+        final boolean kernelCredentials,
         final List<AutoCloseable> resources)
     {
+        this.kernelCredentials = kernelCredentials;
         this.config = config;
         this.conductor = conductor;
         this.registry = registry;
@@ -121,7 +124,7 @@ public final class Daemon implements AutoCloseable
                 "{} session(s), lease {} ms, auth {}", config.socketPath, transport.name(), FileModes.format(config.socketMode),
                 config.shmDir, config.stateDir, registry.regionCount(), leases.size(), config.leaseTtlMs,
                 access.enabled() ? "on (" + config.tokens.size() + " token(s))" : "OFF");
-            return new Daemon(config, conductor, registry, access, closeOnStop);
+            return new Daemon(config, conductor, registry, access, transport.hasKernelCredentials(), closeOnStop);
         }
         catch (final InstanceLock.AlreadyRunningException ex)
         {
@@ -161,6 +164,12 @@ public final class Daemon implements AutoCloseable
     public Path socketPath()
     {
         return config.socketPath;
+    }
+
+    /** @return whether the transport gives each request the kernel's pid, uid and gid (the native one does). */
+    public boolean kernelCredentials()
+    {
+        return kernelCredentials;
     }
 
     /**

@@ -354,7 +354,7 @@ final class RequestHandler
             error(reply, ErrorReply.UNAUTHORIZED);
             return;
         }
-        final Session session = null != existing ? existing : startSession(sender.hasKernelCredentials(), reply);
+        final Session session = null != existing ? existing : startSession(false, reply); // a grant expires
         if (null == session)
         {
             return;

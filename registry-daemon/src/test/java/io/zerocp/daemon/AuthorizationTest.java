@@ -208,12 +208,13 @@ class AuthorizationTest
         }
     }
 
+    /** Address-only identity (junixsocket); per uid on the native transport: KernelIdentityTest. */
     @Test
     void failedAuthIsRateLimitedPerSenderAndGlobally()
     {
         final String json = "{\"auth-failures-per-sender\": 3, \"auth-failures-global\": 5, " +
             "\"auth-failure-window-ms\": 600000, \"tokens\": [" + TestTokens.entry("a", audio, ALL) + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (TestDaemon daemon = TestDaemon.startJson(json, TransportKind.JUNIXSOCKET);
             RawClient a = new RawClient(daemon.socket());
             RawClient b = new RawClient(daemon.socket());
             RawClient c = new RawClient(daemon.socket()))
@@ -290,10 +291,11 @@ class AuthorizationTest
         }
     }
 
+    /** Processes named by claimed pids (junixsocket); with kernel pids: KernelIdentityTest. */
     @Test
     void anotherProcessOnTheSameAddressInheritsNothing() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens("")))
+        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
         {
             final Path address = daemon.dirs().socket("client.sock");
             try (RawClient first = new RawClient(daemon.socket(), address))
@@ -318,8 +320,8 @@ class AuthorizationTest
     @Test
     void aDeadProcessesAddressComesBackUnauthenticated() throws Exception
     {
-        final Process sleeper = new ProcessBuilder("sleep", "60").start();
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens("")))
+        final Process sleeper = new ProcessBuilder("sleep", "60").start(); // a claimed pid: junixsocket only
+        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
         {
             final Path address = daemon.dirs().socket("client.sock");
             try (RawClient first = new RawClient(daemon.socket(), address))

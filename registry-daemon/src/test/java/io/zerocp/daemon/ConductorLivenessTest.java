@@ -55,6 +55,7 @@ class ConductorLivenessTest
             .shmDir(dirs.shmDir())
             .leaseTtlMs(TTL_MS)
             .lingerMs(LINGER_MS)
+            .transport(TransportKind.JUNIXSOCKET) // the probe's fake pids are claims: address-only identity
             .build();
         final Conductor[] conductorRef = new Conductor[1];
         watcher = new ProcessWatcher(probe, 10, event -> conductorRef[0].post(event)); // scanned by hand

@@ -54,12 +54,18 @@ public final class TestDaemon implements AutoCloseable
      */
     public static TestDaemon startJson(final String json)
     {
+        return startJson(json, null);
+    }
+
+    /** As {@link #startJson(String)}, on the given transport ({@code null}: the default). */
+    public static TestDaemon startJson(final String json, final io.zerocp.daemon.TransportKind transport)
+    {
         final TestDirs dirs = new TestDirs();
         try
         {
             final DaemonConfig config = io.zerocp.daemon.ConfigLoader.parse(json,
                 new io.zerocp.daemon.ConfigLoader.Overrides(dirs.socket(), dirs.shmDir(), null, null, null, null,
-                    null, null));
+                    null, null == transport ? null : transport.toString()));
             return new TestDaemon(dirs, config, Daemon.start(config));
         }
         catch (final Exception ex)
