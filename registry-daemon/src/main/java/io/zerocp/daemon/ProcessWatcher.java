@@ -63,8 +63,24 @@ final class ProcessWatcher implements AutoCloseable
     /** Starts watching the session's process. Conductor thread. */
     void watch(final Session session, final long pid, final long startTicks)
     {
+        watch(session, pid, startTicks, -1);
+    }
+
+    /**
+     * @param given a pidfd on the process the kernel attached to its datagram (this watcher now owns it), or -1 to
+     *              open one.
+     */
+    void watch(final Session session, final long pid, final long startTicks, final int given)
+    {
         unwatch(session);
-        final int pidfd = null == pidfds ? -1 : pidfds.openPidfd(pid);
+        final int pidfd = given >= 0 || null == pidfds ? given : pidfds.openPidfd(pid);
+        if (pidfd >= 0 && given >= 0)
+        {
+            session.pidfd = pidfd; // the kernel's own: it is the sender's process whatever its pid is now
+            byPidfdToken.put(session.id, session);
+            pidfds.watchProcess(pidfd, session.id);
+            return;
+        }
         if (pidfd >= 0)
         {
             // The pidfd names whatever process has the pid now: the start time says it is still the one asked

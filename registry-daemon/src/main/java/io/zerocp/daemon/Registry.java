@@ -403,9 +403,15 @@ final class Registry
 
     void watchProcess(final Session session, final long pid, final long startTicks)
     {
+        watchProcess(session, pid, startTicks, -1);
+    }
+
+    /** @param pidfd a pidfd on the process that the watcher now owns, or -1 to open one (or poll). */
+    void watchProcess(final Session session, final long pid, final long startTicks, final int pidfd)
+    {
         session.processId = pid;
         session.processStartTicks = startTicks;
-        watcher.watch(session, pid, startTicks);
+        watcher.watch(session, pid, startTicks, pidfd);
         journal.sessionUpdated(session);
     }
 

@@ -432,7 +432,7 @@ final class RequestHandler
             session.uid = sender.senderUid();
             session.gid = sender.senderGid();
             session.processBound = processBound;
-            registry.watchProcess(session, sender.senderPid(), startTicks);
+            registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());
         }
         if (!access.enabled())
         {

@@ -21,6 +21,14 @@ interface Sender
     /** @return whether pid, uid and gid come from the kernel. */
     boolean hasKernelCredentials();
 
+    /**
+     * Takes the pidfd the kernel attached to the datagram ({@code SCM_PIDFD}, when enabled); the caller then owns
+     * it and must close it. The transport closes every pidfd not taken.
+     *
+     * @return the descriptor, or -1 when there is none.
+     */
+    int takeSenderPidfd();
+
     /** @return a sender known by its address alone (junixsocket, tests, benchmarks). */
     static Sender addressOnly(final ClientAddress address)
     {
@@ -54,6 +62,12 @@ interface Sender
             public boolean hasKernelCredentials()
             {
                 return false;
+            }
+
+            @Override
+            public int takeSenderPidfd()
+            {
+                return -1;
             }
         };
     }

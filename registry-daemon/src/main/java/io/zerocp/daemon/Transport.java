@@ -34,14 +34,6 @@ interface Transport extends Sender, AutoCloseable
     byte[] requestBytes();
 
     /**
-     * Takes the pidfd the kernel attached to the last datagram ({@code SCM_PIDFD}); the caller then owns it and must
-     * close it. The transport closes every pidfd not taken.
-     *
-     * @return the descriptor, or -1 when there is none.
-     */
-    int takeSenderPidfd();
-
-    /**
      * Answers the last received datagram, never blocking. The transport may hold the reply back until
      * {@link #flush()} to send several at once.
      *

@@ -174,7 +174,9 @@ final class NativeTransport implements Transport
             fd = openSocket(setup, captured);
             // Off only to measure what credentials cost (benchmarks): without them the daemon knows no process.
             final boolean credentials = !"false".equals(System.getProperty("zerocp.transport.credentials"));
-            boolean pidfds = credentials && !"false".equals(System.getProperty("zerocp.transport.pidfds"));
+            // A pidfd on every datagram closes the last pid-reuse gap but costs the kernel a file per datagram
+            // (docs/benchmarks.md): off unless asked for; sessions open theirs once with pidfd_open instead.
+            boolean pidfds = credentials && "true".equals(System.getProperty("zerocp.transport.pidfds"));
             if (credentials)
             {
                 setOption(setup, captured, fd, SO_PASSCRED, 1, "SO_PASSCRED");
