@@ -29,6 +29,23 @@ final class ConfigFile
     @JsonProperty("auth-failure-window-ms") Long authFailureWindowMs;
     @JsonProperty("metrics-port") Integer metricsPort;
     @JsonProperty("transport") String transport;
+    @JsonProperty("credentials") List<CredentialEntry> credentials;
+
+    static final class CredentialEntry
+    {
+        @JsonProperty("uid") Long uid;
+        @JsonProperty("user") String user;
+        @JsonProperty("gid") Long gid;
+        @JsonProperty("group") String group;
+        @JsonProperty("token") String token;
+        @JsonProperty("allow") List<String> allow;
+        @JsonProperty("create") Boolean create;
+        @JsonProperty("read-only") Boolean readOnly;
+        @JsonProperty("admin") Boolean admin;
+        @JsonProperty("max-regions") Long maxRegions;
+        @JsonProperty("max-bytes") Long maxBytes;
+        @JsonProperty("max-region-size") Long maxRegionSize;
+    }
 
     static final class RegionModeEntry
     {

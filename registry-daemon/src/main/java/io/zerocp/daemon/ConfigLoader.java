@@ -266,6 +266,9 @@ public final class ConfigLoader
                 b.tokens.add(grant);
             }
         }
+        final Set<String> tokenIds = new HashSet<>();
+        b.tokens.forEach(t -> tokenIds.add(t.id));
+        b.credentialRules.addAll(CredentialRuleParser.parse(f.credentials, tokenIds));
         return b.build();
     }
 
@@ -301,7 +304,7 @@ public final class ConfigLoader
             positive(key + ".max-region-size", e.maxRegionSize, Long.MAX_VALUE));
     }
 
-    private static String pattern(final String key, final String pattern) throws ConfigException
+    static String pattern(final String key, final String pattern) throws ConfigException
     {
         if (!RegionNames.isValidPattern(pattern))
         {
@@ -329,7 +332,7 @@ public final class ConfigLoader
         return group;
     }
 
-    private static long positive(final String key, final Long value, final long fallback) throws ConfigException
+    static long positive(final String key, final Long value, final long fallback) throws ConfigException
     {
         if (null == value)
         {

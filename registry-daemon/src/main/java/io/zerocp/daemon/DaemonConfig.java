@@ -38,6 +38,7 @@ public final class DaemonConfig
     final List<StaticRegion> staticRegions;
     final List<String> privateRegions;
     final List<TokenGrant> tokens;
+    final List<CredentialRule> credentialRules;
     final int authFailuresPerSender;
     final int authFailuresGlobal;
     final long authFailureWindowMs;
@@ -60,6 +61,7 @@ public final class DaemonConfig
         staticRegions = List.copyOf(b.staticRegions);
         privateRegions = List.copyOf(b.privateRegions);
         tokens = List.copyOf(b.tokens);
+        credentialRules = List.copyOf(b.credentialRules);
         authFailuresPerSender = b.authFailuresPerSender;
         authFailuresGlobal = b.authFailuresGlobal;
         authFailureWindowMs = b.authFailureWindowMs;
@@ -119,6 +121,7 @@ public final class DaemonConfig
         final List<StaticRegion> staticRegions = new ArrayList<>();
         final List<String> privateRegions = new ArrayList<>();
         final List<TokenGrant> tokens = new ArrayList<>();
+        final List<CredentialRule> credentialRules = new ArrayList<>();
         int authFailuresPerSender = 5;
         int authFailuresGlobal = 50;
         long authFailureWindowMs = 10_000;

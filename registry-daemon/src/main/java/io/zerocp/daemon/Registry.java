@@ -358,6 +358,10 @@ final class Registry
         for (final Session session : leases.sessions())
         {
             final TokenGrant old = session.grant;
+            if (null != old && null == old.sha256 && old != TokenGrant.OPEN)
+            {
+                continue; // granted by credential rules: those are read at start only
+            }
             TokenGrant replacement = null;
             if (tokens.isEmpty())
             {
@@ -381,7 +385,7 @@ final class Registry
             }
             grant(session, replacement);
         }
-        usage.keySet().removeIf(g -> !tokens.contains(g));
+        usage.keySet().removeIf(g -> null != g.sha256 && !tokens.contains(g));
         this.tokens = List.copyOf(tokens);
         return revoked;
     }

@@ -33,6 +33,7 @@ final class RequestHandler
     /** The request in hand's sender, and whether its address belongs to another live process's session. */
     private Sender sender;
     private boolean addressTaken;
+    private final CredentialPolicy credentials;
 
     RequestHandler(
         final DaemonConfig config,
@@ -52,6 +53,24 @@ final class RequestHandler
         this.counters = counters;
         this.admin = admin;
         this.descriptors = descriptors;
+        this.credentials = new CredentialPolicy(config.credentialRules);
+        if (credentials.enabled() && !config.tokens.isEmpty())
+        {
+            LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
+        }
+    }
+
+    /** @return whether anything restricts access: tokens or credential rules (else every client has OPEN). */
+    private boolean controlled()
+    {
+        return access.enabled() || credentials.enabled();
+    }
+
+    /** @return the grant of the first credential rule for this sender and token (null: none, or no credentials). */
+    private TokenGrant ruleGrant(final TokenGrant tokenGrant)
+    {
+        return credentials.enabled() && sender.hasKernelCredentials() ?
+            credentials.grantFor(sender.senderUid(), sender.senderGid(), sender.senderPid(), tokenGrant) : null;
     }
 
     /** A request from a sender known by its address alone (tests, benchmarks). */
@@ -73,7 +92,7 @@ final class RequestHandler
         {
             counters.request(null);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
-            error(reply, access.enabled() && !isAuthenticated(sessionOf(address)) ?
+            error(reply, controlled() && !isAuthenticated(sessionOf(address)) && null == ruleGrant(null) ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
             return;
         }
@@ -83,7 +102,8 @@ final class RequestHandler
         counters.request(verb);
 
         final Session session = sessionOf(address);
-        final boolean authenticated = !access.enabled() || isAuthenticated(session);
+        final boolean authenticated = !controlled() || isAuthenticated(session) ||
+            (null == session && null != ruleGrant(null));
         if (null != session && authenticated)
         {
             // Only an authenticated request renews: a session whose token was revoked must run out.
@@ -155,6 +175,11 @@ final class RequestHandler
 
         Session session = existing;
         final TokenGrant grant = grantOf(session);
+        if (grant.readOnly && (!descriptor || !request.readOnly()))
+        {
+            error(reply, ErrorReply.FORBIDDEN); // read-only rights are enforceable only on a read-only descriptor
+            return;
+        }
         Region region = registry.find(key);
         if (null != region)
         {
@@ -359,7 +384,8 @@ final class RequestHandler
         {
             return;
         }
-        registry.grant(session, grant);
+        final TokenGrant both = ruleGrant(grant); // a rule for this identity that requires this very token
+        registry.grant(session, null != both ? both : grant);
         registry.leases().touch(session);
         LOG.info("{} authenticated with {}", session, grant);
         reply.put(Protocol.OK_BYTES);
@@ -393,6 +419,14 @@ final class RequestHandler
         if (null == session || !sender.hasKernelCredentials() || session.processId <= 0 ||
             session.processId == sender.senderPid())
         {
+            if (null != session && null == session.grant && null != session.address)
+            {
+                final TokenGrant byCredentials = ruleGrant(null); // e.g. restored after a restart
+                if (null != byCredentials)
+                {
+                    registry.grant(session, byCredentials);
+                }
+            }
             return session;
         }
         if (probe.startTicks(session.processId) == session.processStartTicks)
@@ -434,9 +468,17 @@ final class RequestHandler
             session.processBound = processBound;
             registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());
         }
-        if (!access.enabled())
+        if (!controlled())
         {
             registry.grant(session, TokenGrant.OPEN);
+        }
+        else
+        {
+            final TokenGrant byCredentials = ruleGrant(null);
+            if (null != byCredentials)
+            {
+                registry.grant(session, byCredentials);
+            }
         }
         return session;
     }
@@ -448,11 +490,16 @@ final class RequestHandler
 
     private TokenGrant grantOf(final Session session)
     {
-        if (!access.enabled())
+        if (!controlled())
         {
             return TokenGrant.OPEN;
         }
-        return null == session || null == session.grant ? TokenGrant.NONE : session.grant;
+        if (null != session && null != session.grant)
+        {
+            return session.grant;
+        }
+        final TokenGrant byCredentials = null == session ? ruleGrant(null) : null;
+        return null == byCredentials ? TokenGrant.NONE : byCredentials;
     }
 
     private void error(final ReplyBuffer reply, final ErrorReply error)

@@ -24,6 +24,8 @@ final class TokenGrant
     final long maxRegions;
     final long maxBytes;
     final long maxRegionSize;
+    /** Only read-only descriptors ({@code GET_SHM_FD:...,mode=ro}); nothing is created. */
+    final boolean readOnly;
 
     TokenGrant(
         final String id,
@@ -35,14 +37,36 @@ final class TokenGrant
         final long maxBytes,
         final long maxRegionSize)
     {
+        this(id, sha256, allow, mayCreate, admin, maxRegions, maxBytes, maxRegionSize, false);
+    }
+
+    TokenGrant(
+        final String id,
+        final byte[] sha256,
+        final List<String> allow,
+        final boolean mayCreate,
+        final boolean admin,
+        final long maxRegions,
+        final long maxBytes,
+        final long maxRegionSize,
+        final boolean readOnly)
+    {
         this.id = id;
+        this.readOnly = readOnly;
         this.sha256 = sha256;
         this.allow = List.copyOf(allow);
-        this.mayCreate = mayCreate;
+        this.mayCreate = mayCreate && !readOnly;
         this.admin = admin;
         this.maxRegions = maxRegions;
         this.maxBytes = maxBytes;
         this.maxRegionSize = maxRegionSize;
+    }
+
+    /** @return a copy for one uid: a credential rule's quotas count per uid (usage is kept per grant). */
+    TokenGrant forUid(final int uid)
+    {
+        return new TokenGrant(id + "@uid" + uid, sha256, allow, mayCreate, admin, maxRegions, maxBytes,
+            maxRegionSize, readOnly);
     }
 
     boolean allows(final String regionName)

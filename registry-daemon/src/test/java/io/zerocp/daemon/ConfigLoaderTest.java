@@ -40,6 +40,24 @@ class ConfigLoaderTest
             arguments("{\"region-modes\": [{\"pattern\": \"a*\", \"perm\": \"0600\"}]}",
                 "unknown key 'region-modes[0].perm'"),
 
+            // Credential rules.
+            arguments("{\"credentials\": [{\"allow\": [\"a*\"]}]}",
+                "credentials[0] must name exactly one of uid, user, gid or group"),
+            arguments("{\"credentials\": [{\"uid\": 1, \"group\": \"root\"}]}",
+                "credentials[0] must name exactly one of uid, user, gid or group"),
+            arguments("{\"credentials\": [{\"user\": \"no-such-user-zq\"}]}",
+                "credentials[0].user: no user 'no-such-user-zq' in /etc/passwd"),
+            arguments("{\"credentials\": [{\"group\": \"no-such-group-zq\"}]}",
+                "credentials[0].group: no group 'no-such-group-zq' in /etc/group"),
+            arguments("{\"credentials\": [{\"uid\": -1}]}", "credentials[0].uid must be a uid or gid"),
+            arguments("{\"credentials\": [{\"uid\": 5, \"token\": \"nope\"}]}",
+                "credentials[0].token 'nope' is not the id of a configured token"),
+            arguments("{\"credentials\": [{\"gid\": 5, \"allow\": [\"../x\"]}]}", "credentials[0].allow[0] '../x'"),
+            arguments("{\"credentials\": [{\"uid\": 5, \"max-bytes\": 0}]}", "credentials[0].max-bytes"),
+            arguments("{\"credentials\": [{\"uid\": 5, \"writable\": true}]}",
+                "unknown key 'credentials[0].writable'"),
+            arguments("{\"transport\": \"fast\"}", "transport must be auto, native or junixsocket"),
+
             // Patterns.
             arguments("{\"private-regions\": [\"ok_*\", \"a/b\"]}", "private-regions[1] 'a/b'"),
             arguments("{\"private-regions\": [\"\"]}", "private-regions[0]"),
