@@ -198,6 +198,7 @@ final class NativeTransport implements Transport
             {
                 LOG.warn("zerocp.transport.credentials=false: no kernel credentials (for benchmarks only)");
             }
+            sizeSendBuffer(setup, captured, fd);
             bindTo(setup, captured, fd, path, socketPath);
             Files.setPosixFilePermissions(socketPath, mode);
             // Older clients accept replies from <socket>.fd too: holding that name keeps anyone else from sending
@@ -243,6 +244,47 @@ final class NativeTransport implements Transport
             throw new IOException("socket(AF_UNIX, SOCK_DGRAM): " + describe(Syscalls.errno(captured)));
         }
         return fd;
+    }
+
+    /**
+     * Every reply a client has not read yet is charged to this socket's send buffer, and a full buffer fails every
+     * send to every client (EAGAIN). A peer's queue holds at most {@code net.unix.max_dgram_qlen} (10) datagrams, so
+     * each silent socket pins about 11 small datagrams (~8 KiB): the default 208 KiB is muted by ~26 of them. As root
+     * the buffer is forced far past {@code wmem_max}; memory is taken only by what is really queued.
+     */
+    private static void sizeSendBuffer(final Arena setup, final MemorySegment captured, final int fd)
+    {
+        final int wanted = Integer.getInteger("zerocp.transport.sndbuf", 256 << 20);
+        try
+        {
+            setOption(setup, captured, fd, SO_SNDBUFFORCE, wanted, "SO_SNDBUFFORCE");
+        }
+        catch (final IOException notRoot)
+        {
+            try
+            {
+                setOption(setup, captured, fd, SO_SNDBUF, wanted, "SO_SNDBUF"); // capped at net.core.wmem_max
+            }
+            catch (final IOException ex)
+            {
+                LOG.warn("cannot size the send buffer: {}", ex.getMessage());
+            }
+        }
+        final MemorySegment value = setup.allocate(JAVA_INT);
+        final MemorySegment length = setup.allocate(JAVA_INT);
+        length.set(JAVA_INT, 0, 4);
+        final int rc = call(() -> (int)GETSOCKOPT.invokeExact(captured, fd, SOL_SOCKET, SO_SNDBUF, value, length));
+        final int actual = rc == 0 ? value.get(JAVA_INT, 0) : -1;
+        if (actual >= 0 && actual < 16 << 20)
+        {
+            LOG.warn("send buffer is {} KiB (net.core.wmem_max limits a daemon that is not root): about {} sockets " +
+                "that never read their replies would mute it for everyone (docs/security.md)", actual >> 10,
+                actual / (11 * 768));
+        }
+        else
+        {
+            LOG.debug("send buffer {} MiB", actual >> 20);
+        }
     }
 
     private static void setOption(
