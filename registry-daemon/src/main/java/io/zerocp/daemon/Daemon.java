@@ -102,7 +102,9 @@ public final class Daemon implements AutoCloseable
             registry.publishGauges();
             if (config.metricsPort > 0)
             {
-                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters));
+                // Named only here: the library's classes load only when a port is set.
+                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters,
+                    top -> UidUsage.onConductor(() -> conductorRef[0], leases, top)));
             }
             final DatagramTransport transport = DatagramTransport.bind(config.socketPath, config.socketMode);
             final RequestHandler handler = new RequestHandler(config, registry, access,

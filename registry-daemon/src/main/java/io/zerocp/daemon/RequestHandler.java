@@ -30,6 +30,7 @@ final class RequestHandler
     private final Request request = new Request();
     private final NameKey lookupKey = NameKey.flyweight();
     private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
+    private Verb lastVerb;
 
     RequestHandler(
         final DaemonConfig config,
@@ -58,9 +59,11 @@ final class RequestHandler
      */
     void onRequest(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
     {
+        lastVerb = null;
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
             counters.request(null);
+            counters.refused(RefusalLimit.REQUEST_LENGTH);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
             error(reply, access.enabled() && !isAuthenticated(registry.leases().find(sender)) ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
@@ -69,6 +72,7 @@ final class RequestHandler
 
         RequestParser.parse(bytes, length, request);
         final Verb verb = request.verb();
+        lastVerb = verb;
         counters.request(verb);
 
         final Session session = registry.leases().find(sender);
@@ -131,6 +135,12 @@ final class RequestHandler
         }
     }
 
+    /** @return the verb of the request last handled; {@code null} if it did not parse to one (or was too long). */
+    Verb lastVerb()
+    {
+        return lastVerb;
+    }
+
     private void onGetRegion(final Session session, final ReplyBuffer reply, final boolean descriptor)
     {
         final NameKey key = request.hasName() ?
@@ -138,6 +148,7 @@ final class RequestHandler
         final long size = request.size();
         if (size > config.maxRegionSize)
         {
+            counters.refused(RefusalLimit.MAX_REGION_SIZE);
             error(reply, ErrorReply.INVALID_ARGUMENT);
             return;
         }
@@ -173,8 +184,15 @@ final class RequestHandler
                 return;
             }
             final long createSize = size == Request.ABSENT ? config.defaultRegionSize : size;
-            if (createSize > grant.maxRegionSize || (null != session && !registry.withinQuota(session, createSize)))
+            if (createSize > grant.maxRegionSize)
             {
+                counters.refused(RefusalLimit.TOKEN_REGION_SIZE);
+                error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (null != session && !registry.withinQuota(session, createSize))
+            {
+                counters.refused(RefusalLimit.TOKEN_QUOTA);
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
@@ -194,6 +212,7 @@ final class RequestHandler
         {
             if (!registry.withinQuota(session, region.size))
             {
+                counters.refused(RefusalLimit.TOKEN_QUOTA);
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
@@ -304,6 +323,7 @@ final class RequestHandler
         }
         if (!throttle.allows(sender))
         {
+            counters.refused(RefusalLimit.AUTH_THROTTLE);
             error(reply, ErrorReply.TOO_MANY_REQUESTS);
             return;
         }

@@ -8,6 +8,9 @@ import java.util.LinkedHashSet;
  */
 final class Session
 {
+    /** {@link #uid} of a session whose sender's credentials are not known. */
+    static final int UNKNOWN_UID = -1;
+
     final ClientAddress address;
     final long id;
     final long startedEpochMs;
@@ -19,6 +22,11 @@ final class Session
     long bytesHeld;
     TokenGrant grant;
     boolean ended;
+    /**
+     * The sender's uid as the kernel reported it, or {@link #UNKNOWN_UID}; per-uid accounting (metrics) reads it.
+     * Set by whoever learns the credentials (the identity work); nothing sets it yet.
+     */
+    int uid = UNKNOWN_UID;
 
     Session(final ClientAddress address, final long id, final long startedEpochMs, final long nowNs)
     {
@@ -26,6 +34,11 @@ final class Session
         this.id = id;
         this.startedEpochMs = startedEpochMs;
         this.lastSeenNs = nowNs;
+    }
+
+    int uid()
+    {
+        return uid;
     }
 
     boolean isAuthenticated()
