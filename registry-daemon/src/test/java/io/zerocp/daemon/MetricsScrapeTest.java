@@ -132,6 +132,34 @@ final class MetricsScrapeTest
         }
     }
 
+    /** Lingering regions keep what took their last hold until they go: here a named release and a lease expiry. */
+    @Test
+    void reapsAfterALingerAreCountedByCause()
+    {
+        final int port = MetricsScrape.freePort();
+        try (TestDaemon daemon = TestDaemon.start(b -> b.metricsPort(port).lingerMs(50).leaseTtlMs(500));
+             RawClient releasing = new RawClient(daemon.socket());
+             RawClient silent = new RawClient(daemon.socket()))
+        {
+            for (final RawClient client : List.of(releasing, silent))
+            {
+                assertTrue(client.ask("REGISTER:process_id=" + PID).startsWith(Protocol.LEASE_REPLY_PREFIX));
+            }
+            assertEquals(daemon.regionFile("linger_a").toString(), releasing.ask("GET_SHM_PATH:linger_a,size=4096"));
+            assertEquals(daemon.regionFile("linger_b").toString(), silent.ask("GET_SHM_PATH:linger_b,size=4096"));
+            assertEquals("OK", releasing.ask("RELEASE:linger_a"));
+            // the silent client's lease runs out after 500 ms; its region goes 50 ms later
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(100))
+                .until(() -> MetricsScrape.protobuf(port).value("zerocp_regions_reaped_total") == 2);
+            final MetricsScrape scrape = MetricsScrape.protobuf(port);
+            assertEquals(1, scrape.value("zerocp_regions_reaped_by_cause_total", "cause", "release"));
+            assertEquals(1, scrape.value("zerocp_regions_reaped_by_cause_total", "cause", "leaseExpiry"));
+            // both leases run out (neither client renews), but only the silent one's took a region with it
+            assertTrue(scrape.value("zerocp_sessions_ended_total", "cause", "leaseExpiry") >= 1);
+        }
+    }
+
     /**
      * Per verb: the count is what was sent; every request's receive-to-reply time lies within its client round trip,
      * so at each bound at least as many requests are at or below it as round trips were, and the sum is at most the
