@@ -132,6 +132,38 @@ final class MetricsScrapeTest
         }
     }
 
+    /** Each token limit and the AUTH throttle count under their own label. */
+    @Test
+    void refusalsByTokenLimitsAndTheAuthThrottle()
+    {
+        final int port = MetricsScrape.freePort();
+        final String token = io.zerocp.daemon.testkit.TestTokens.newToken();
+        final String json = "{\"metrics-port\": " + port + ", \"auth-failures-per-sender\": 2, " +
+            "\"auth-failure-window-ms\": 600000, \"tokens\": [" + io.zerocp.daemon.testkit.TestTokens.entry("q",
+            token, "\"allow\": [\"q_*\"], \"max-regions\": 1, \"max-region-size\": 8192") + "]}";
+        try (TestDaemon daemon = TestDaemon.startJson(json);
+             RawClient client = new RawClient(daemon.socket());
+             RawClient guesser = new RawClient(daemon.socket()))
+        {
+            assertEquals("OK", client.ask("AUTH:token=" + token));
+            assertEquals("ERROR: Quota exceeded", client.ask("GET_SHM_PATH:q_big,size=16384"));
+            assertEquals(daemon.regionFile("q_a").toString(), client.ask("GET_SHM_PATH:q_a"));
+            assertEquals("ERROR: Quota exceeded", client.ask("GET_SHM_PATH:q_b"));
+            assertEquals("ERROR: Quota exceeded", client.ask("GET_SHM_PATH:q_c"));
+            assertEquals("ERROR: Unauthorized", guesser.ask("AUTH:token=guess1"));
+            assertEquals("ERROR: Unauthorized", guesser.ask("AUTH:token=guess2"));
+            assertEquals("ERROR: Too many requests", guesser.ask("AUTH:token=guess3"));
+
+            final MetricsScrape scrape = MetricsScrape.protobuf(port);
+            assertEquals(1, scrape.value("zerocp_refusals_total", "limit", "token_region_size"));
+            assertEquals(2, scrape.value("zerocp_refusals_total", "limit", "token_quota"));
+            assertEquals(1, scrape.value("zerocp_refusals_total", "limit", "auth_throttle"));
+            assertEquals(0, scrape.value("zerocp_refusals_total", "limit", "max_region_size"));
+            assertEquals(3, scrape.value("zerocp_errors_total", "error", "Quota exceeded"));
+            assertEquals(2, scrape.value("zerocp_auth_failures_total"));
+        }
+    }
+
     /** Lingering regions keep what took their last hold until they go: here a named release and a lease expiry. */
     @Test
     void reapsAfterALingerAreCountedByCause()
