@@ -35,7 +35,7 @@ final class Plot
     {
     }
 
-    static void write(final Path file, final String title, final int[] xs, final List<Series> series)
+    static void write(final Path file, final String title, final List<Series> series)
         throws IOException
     {
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
