@@ -200,7 +200,7 @@ public final class Suite
                 new double[] {report.cBaseline.p99()}));
         }
         Plot.write(env.resultsDir.resolve("roundtrip-latency.png"),
-            "GET_SHM_PATH round trip: p50 / p99 / p99.9 vs client processes", CLIENTS, series);
+            "GET_SHM_PATH round trip: p50 / p99 / p99.9 vs client processes", series);
     }
 
     private static void addSeries(final List<Plot.Series> series, final String name,

@@ -119,6 +119,7 @@ final class Conductor implements Runnable
             {
                 continue;
             }
+            final long receivedNs = nanoClock.nanoTime(); // metrics (obs): receive-to-reply time starts
             reply.clear();
             try
             {
@@ -130,6 +131,9 @@ final class Conductor implements Runnable
                 LOG.error("request failed", ex);
                 reply.clear().put(io.zerocp.api.ErrorReply.INTERNAL.bytes());
             }
+            // metrics (obs): receive-to-reply time ends as the reply is handed to the socket; recorded before it goes,
+            // so a client holding its reply finds its request counted. Fixed buckets: allocates nothing.
+            counters.latency().record(handler.lastVerb(), nanoClock.nanoTime() - receivedNs);
             if (!transport.reply(reply))
             {
                 counters.droppedReply();

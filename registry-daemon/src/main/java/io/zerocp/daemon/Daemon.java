@@ -105,7 +105,9 @@ public final class Daemon implements AutoCloseable
             registry.publishGauges();
             if (config.metricsPort > 0)
             {
-                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters));
+                // Named only here: the library's classes load only when a port is set.
+                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters,
+                    top -> UidUsage.onConductor(() -> conductorRef[0], leases, top)));
             }
             final Transport transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
             watcher.usePidfds(transport);

@@ -182,6 +182,13 @@ public final class DaemonConfig
             return this;
         }
 
+        /** Port for {@code 127.0.0.1:<port>/metrics}; 0 (the default) is off. */
+        public Builder metricsPort(final int port)
+        {
+            this.metricsPort = port;
+            return this;
+        }
+
         Builder token(final TokenGrant grant)
         {
             tokens.add(grant);

@@ -13,6 +13,8 @@ final class DaemonCounters
     private static final int VERBS = Verb.values().length;
     private static final int ERRORS = ErrorReply.values().length;
     private static final int CAUSES = EndCause.values().length;
+    private static final int LIMITS = RefusalLimit.values().length;
+    private static final int REAP_CAUSES = ReapCause.values().length;
 
     private static final int UNPARSED = VERBS;
     private static final int ERROR_BASE = VERBS + 1;
@@ -26,9 +28,12 @@ final class DaemonCounters
     private static final int GAUGE_REGIONS = SESSIONS_STARTED + 1;
     private static final int GAUGE_BYTES = GAUGE_REGIONS + 1;
     private static final int GAUGE_SESSIONS = GAUGE_BYTES + 1;
-    private static final int LENGTH = GAUGE_SESSIONS + 1;
+    private static final int REFUSAL_BASE = GAUGE_SESSIONS + 1;
+    private static final int REAP_CAUSE_BASE = REFUSAL_BASE + LIMITS;
+    private static final int LENGTH = REAP_CAUSE_BASE + REAP_CAUSES;
 
     private final AtomicLongArray values = new AtomicLongArray(LENGTH);
+    private final RequestLatency latency = new RequestLatency();
 
     private void increment(final int index)
     {
@@ -73,9 +78,22 @@ final class DaemonCounters
         increment(REGIONS_CREATED);
     }
 
-    void regionReaped()
+    void regionReaped(final ReapCause cause)
     {
         increment(REGIONS_REAPED);
+        increment(REAP_CAUSE_BASE + cause.ordinal());
+    }
+
+    /** A request refused by {@code limit} (it also counts as the error it was answered with). */
+    void refused(final RefusalLimit limit)
+    {
+        increment(REFUSAL_BASE + limit.ordinal());
+    }
+
+    /** Receive-to-reply times per verb, recorded by the conductor. */
+    RequestLatency latency()
+    {
+        return latency;
     }
 
     void regionDeleted()
@@ -159,6 +177,16 @@ final class DaemonCounters
     long regionsReaped()
     {
         return values.get(REGIONS_REAPED);
+    }
+
+    long regionsReaped(final ReapCause cause)
+    {
+        return values.get(REAP_CAUSE_BASE + cause.ordinal());
+    }
+
+    long refusals(final RefusalLimit limit)
+    {
+        return values.get(REFUSAL_BASE + limit.ordinal());
     }
 
     long regionsDeleted()

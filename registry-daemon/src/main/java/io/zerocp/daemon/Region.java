@@ -24,6 +24,8 @@ final class Region
     boolean hadHolds;
     /** Nanosecond deadline at which a lingering region with no holders is unlinked; 0 when not lingering. */
     long reapDeadlineNs;
+    /** Why it is lingering (what took its last hold), for the reap counters; set with the deadline. */
+    ReapCause reapCause;
     boolean removed;
     /** Open descriptors handed out by GET_SHM_FD; kept for the region's life, closed when it goes. */
     RandomAccessFile readWriteFile;

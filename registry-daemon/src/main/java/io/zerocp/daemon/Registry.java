@@ -307,12 +307,12 @@ final class Registry
         {
             return false;
         }
-        dropHold(session, region);
+        dropHold(session, region, ReapCause.RELEASE);
         journal.holdRemoved(session, region);
         return true;
     }
 
-    private void dropHold(final Session session, final Region region)
+    private void dropHold(final Session session, final Region region, final ReapCause cause)
     {
         region.holders--;
         session.bytesHeld -= region.size;
@@ -322,11 +322,12 @@ final class Registry
             if (lingerNs == 0)
             {
                 remove(region, "its last hold went");
-                counters.regionReaped();
+                counters.regionReaped(cause);
             }
             else
             {
                 region.reapDeadlineNs = nanoClock.nanoTime() + lingerNs;
+                region.reapCause = cause;
                 lingering.add(region);
             }
         }
@@ -430,7 +431,7 @@ final class Registry
         session.holds.clear();
         for (final Region region : held)
         {
-            dropHold(session, region);
+            dropHold(session, region, ReapCause.of(cause));
         }
         watcher.unwatch(session);
         leases.remove(session);
@@ -452,6 +453,7 @@ final class Registry
         if (region.reapDeadlineNs == 0 && region.isReapable() && !region.removed)
         {
             region.reapDeadlineNs = nanoClock.nanoTime() + Math.max(1, lingerNs);
+            region.reapCause = ReapCause.RESTORE;
             lingering.add(region);
         }
     }
@@ -479,7 +481,7 @@ final class Registry
                 if (region.isReapable() && !region.removed)
                 {
                     remove(region, "its last hold went");
-                    counters.regionReaped();
+                    counters.regionReaped(null == region.reapCause ? ReapCause.RELEASE : region.reapCause);
                     reaped++;
                 }
             }

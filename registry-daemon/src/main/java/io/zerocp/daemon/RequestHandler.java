@@ -34,6 +34,7 @@ final class RequestHandler
     private Sender sender;
     private boolean addressTaken;
     private final CredentialPolicy credentials;
+    private Verb lastVerb;
 
     RequestHandler(
         final DaemonConfig config,
@@ -88,9 +89,11 @@ final class RequestHandler
     {
         this.sender = sender;
         final ClientAddress address = sender.senderKey();
+        lastVerb = null;
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
             counters.request(null);
+            counters.refused(RefusalLimit.REQUEST_LENGTH);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
             error(reply, controlled() && !isAuthenticated(sessionOf(address)) && null == ruleGrant(null) ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
@@ -99,6 +102,7 @@ final class RequestHandler
 
         RequestParser.parse(bytes, length, request);
         final Verb verb = request.verb();
+        lastVerb = verb;
         counters.request(verb);
 
         final Session session = sessionOf(address);
@@ -162,6 +166,12 @@ final class RequestHandler
         }
     }
 
+    /** @return the verb of the request last handled; {@code null} if it did not parse to one (or was too long). */
+    Verb lastVerb()
+    {
+        return lastVerb;
+    }
+
     private void onGetRegion(final Session existing, final ReplyBuffer reply, final boolean descriptor)
     {
         final NameKey key = request.hasName() ?
@@ -169,6 +179,7 @@ final class RequestHandler
         final long size = request.size();
         if (size > config.maxRegionSize)
         {
+            counters.refused(RefusalLimit.MAX_REGION_SIZE);
             error(reply, ErrorReply.INVALID_ARGUMENT);
             return;
         }
@@ -212,14 +223,21 @@ final class RequestHandler
             final long createSize = size == Request.ABSENT ? config.defaultRegionSize : size;
             if (null == session && sender.hasKernelCredentials())
             {
-                session = startSession(true, reply); // see implicitSession
+                session = startSession(true, reply); // a client that never registered: see below
                 if (null == session)
                 {
                     return;
                 }
             }
-            if (createSize > grant.maxRegionSize || (null != session && !registry.withinQuota(session, createSize)))
+            if (createSize > grant.maxRegionSize)
             {
+                counters.refused(RefusalLimit.TOKEN_REGION_SIZE);
+                error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (null != session && !registry.withinQuota(session, createSize))
+            {
+                counters.refused(RefusalLimit.TOKEN_QUOTA);
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
@@ -249,6 +267,7 @@ final class RequestHandler
         {
             if (!registry.withinQuota(session, region.size))
             {
+                counters.refused(RefusalLimit.TOKEN_QUOTA);
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
@@ -366,6 +385,7 @@ final class RequestHandler
         }
         if (!throttle.allows(sender))
         {
+            counters.refused(RefusalLimit.AUTH_THROTTLE);
             error(reply, ErrorReply.TOO_MANY_REQUESTS);
             return;
         }

@@ -8,6 +8,9 @@ import java.util.LinkedHashSet;
  */
 final class Session
 {
+    /** {@link #uid} of a session whose sender's credentials are not known. */
+    static final int UNKNOWN_UID = -1;
+
     final ClientAddress address;
     final long id;
     final long startedEpochMs;
@@ -16,7 +19,7 @@ final class Session
     long processId;
     long processStartTicks;
     /** The kernel's uid and gid of the sender that started the session (native transport), else -1. */
-    int uid = Transport.UNKNOWN_ID;
+    int uid = UNKNOWN_UID;
     int gid = Transport.UNKNOWN_ID;
     /** A pidfd on the session's process, watched by the transport, or -1 (polled, or no process known). */
     int pidfd = -1;
@@ -36,6 +39,11 @@ final class Session
         this.id = id;
         this.startedEpochMs = startedEpochMs;
         this.lastSeenNs = nowNs;
+    }
+
+    int uid()
+    {
+        return uid;
     }
 
     boolean isAuthenticated()

@@ -1,0 +1,28 @@
+package io.zerocp.daemon;
+
+/**
+ * The limits a request can be refused by, counted per limit ({@code zerocp_refusals_total{limit="..."}}). To add a
+ * limit: add a constant here and call {@link DaemonCounters#refused(RefusalLimit)} where it refuses; the counter,
+ * its metric series and its zero before the first refusal follow.
+ */
+enum RefusalLimit
+{
+    /** A datagram longer than the protocol's maximum request. */
+    REQUEST_LENGTH("request_length"),
+    /** A size above the daemon's {@code max-region-size}. */
+    MAX_REGION_SIZE("max_region_size"),
+    /** A size above the token's own largest region. */
+    TOKEN_REGION_SIZE("token_region_size"),
+    /** A hold past the token's quota of regions or bytes. */
+    TOKEN_QUOTA("token_quota"),
+    /** An AUTH refused because of recent failures (per sender or in all). */
+    AUTH_THROTTLE("auth_throttle");
+
+    /** The {@code limit} label: stable, for dashboards and alerts. */
+    final String label;
+
+    RefusalLimit(final String label)
+    {
+        this.label = label;
+    }
+}
