@@ -108,10 +108,13 @@ final class MetricsScrapeTest
             assertEquals(2, first.value("zerocp_sessions"));
             assertEquals(regionsBefore + 2, first.value("zerocp_regions"));
             assertEquals(bytesBefore + 8192 + 16384, first.value("zerocp_region_bytes"));
-            // No credentials yet, so every session is uid "unknown": a holds b; b holds c and b.
-            assertEquals(2, first.value("zerocp_uid_sessions", "uid", "unknown"));
-            assertEquals(3, first.value("zerocp_uid_holds", "uid", "unknown"));
-            assertEquals(8192 + 16384 + 8192, first.value("zerocp_uid_held_bytes", "uid", "unknown"));
+            // Every session is this process's uid (kernel credentials) or "unknown" (junixsocket): a holds b; b holds c
+            // and b.
+            final String uid = daemon.daemon().kernelCredentials() ?
+                Long.toString(new com.sun.security.auth.module.UnixSystem().getUid()) : "unknown";
+            assertEquals(2, first.value("zerocp_uid_sessions", "uid", uid));
+            assertEquals(3, first.value("zerocp_uid_holds", "uid", uid));
+            assertEquals(8192 + 16384 + 8192, first.value("zerocp_uid_held_bytes", "uid", uid));
             assertEquals(1, first.value("zerocp_uids"));
             // JVM and process metrics of the client's instrumentation
             assertTrue(first.value("jvm_memory_used_bytes", "area", "heap") > 0);
@@ -126,9 +129,9 @@ final class MetricsScrapeTest
             assertEquals(1, second.value("zerocp_regions_reaped_by_cause_total", "cause", "sessionRelease"));
             assertEquals(2, second.value("zerocp_regions_reaped_total"));
             assertEquals(1, second.value("zerocp_sessions_ended_total", "cause", "release"));
-            assertEquals(1, second.value("zerocp_uid_sessions", "uid", "unknown"));
-            assertEquals(1, second.value("zerocp_uid_holds", "uid", "unknown"));
-            assertEquals(8192, second.value("zerocp_uid_held_bytes", "uid", "unknown"));
+            assertEquals(1, second.value("zerocp_uid_sessions", "uid", uid));
+            assertEquals(1, second.value("zerocp_uid_holds", "uid", uid));
+            assertEquals(8192, second.value("zerocp_uid_held_bytes", "uid", uid));
         }
     }
 
