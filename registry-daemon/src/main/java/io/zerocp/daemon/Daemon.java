@@ -109,7 +109,8 @@ public final class Daemon implements AutoCloseable
                 resources.add(0, MetricsEndpoint.start(config.metricsPort, counters,
                     top -> UidUsage.onConductor(() -> conductorRef[0], leases, top)));
             }
-            final Transport transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
+            final Transport transport = Transports.open(config.transport, config.socketPath, config.socketMode,
+                SocketActivation.inheritedSocket(System.getenv(), ProcessHandle.current().pid()));
             watcher.usePidfds(transport);
             final RequestHandler handler = new RequestHandler(config, registry, access,
                 new AuthThrottle(nanoClock, config.authFailuresPerSender, config.authFailuresGlobal,

@@ -47,6 +47,8 @@ final class DatagramTransport implements Transport
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
     private final AFUNIXDatagramChannel descriptorChannel;
+    /** False for a socket passed by a supervisor: its file is the supervisor's, never removed here. */
+    private boolean ownsSocketFile = true;
     private AFUNIXSocketAddress lastReceived;
     private AFUNIXSocketAddress sender;
     private ClientAddress senderKey;
@@ -99,6 +101,46 @@ final class DatagramTransport implements Transport
         {
             CloseHelper.quietCloseAll(channel, descriptorChannel);
             Files.deleteIfExists(descriptorSocketPath);
+            throw ex;
+        }
+    }
+
+    /**
+     * Serves a socket a supervisor bound and passed as descriptor {@code fd} (socket activation); only the side
+     * socket is bound here. The socket file stays the supervisor's.
+     */
+    static DatagramTransport adopt(final int fd, final Path socket, final Set<PosixFilePermission> mode)
+        throws IOException
+    {
+        final Path socketPath = socket.toAbsolutePath();
+        final Path descriptorSocketPath = socketPath.resolveSibling(
+            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
+        final AFUNIXDatagramChannel channel =
+            org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).as(AFUNIXDatagramChannel.class);
+        final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
+        try
+        {
+            final AFUNIXSocketAddress bound = (AFUNIXSocketAddress)channel.getLocalAddress();
+            if (null == bound || !bound.hasFilename() || !bound.getFile().toPath().toAbsolutePath().equals(socketPath))
+            {
+                throw new IOException("the passed socket is bound to " + bound + ", not to " + socketPath +
+                    ": make --socket and the supervisor's socket agree");
+            }
+            removeStaleSocket(descriptorSocketPath);
+            descriptorChannel.bind(AFUNIXSocketAddress.of(descriptorSocketPath));
+            Files.setPosixFilePermissions(descriptorSocketPath, mode);
+            descriptorChannel.configureBlocking(false);
+            channel.configureBlocking(false);
+            final Selector selector = channel.provider().openSelector();
+            channel.register(selector, SelectionKey.OP_READ);
+            final DatagramTransport transport =
+                new DatagramTransport(socketPath, channel, selector, descriptorSocketPath, descriptorChannel);
+            transport.ownsSocketFile = false;
+            return transport;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(descriptorChannel);
             throw ex;
         }
     }
@@ -342,7 +384,10 @@ final class DatagramTransport implements Transport
         CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
         try
         {
-            Files.deleteIfExists(socketPath); // junixsocket leaves datagram socket files behind
+            if (ownsSocketFile)
+            {
+                Files.deleteIfExists(socketPath); // junixsocket leaves datagram socket files behind
+            }
             Files.deleteIfExists(descriptorSocketPath);
         }
         catch (final IOException ex)

@@ -27,12 +27,22 @@ final class Transports
     static Transport bind(final TransportKind kind, final Path socket, final Set<PosixFilePermission> mode)
         throws IOException
     {
+        return open(kind, socket, mode, -1);
+    }
+
+    /**
+     * @param inheritedFd a socket passed by a supervisor (socket activation) to serve instead of binding one, or -1.
+     */
+    static Transport open(
+        final TransportKind kind, final Path socket, final Set<PosixFilePermission> mode, final int inheritedFd)
+        throws IOException
+    {
         if (kind != TransportKind.JUNIXSOCKET)
         {
             final String unavailable = nativeUnavailable();
             if (null == unavailable)
             {
-                return bindNative(socket, mode);
+                return openNative(socket, mode, inheritedFd);
             }
             if (kind == TransportKind.NATIVE)
             {
@@ -43,7 +53,8 @@ final class Transports
                 "no reply; crash cleanup relies on the pid a client claims (docs/security.md). Run on JDK 22+ " +
                 "for the native transport.", unavailable);
         }
-        return DatagramTransport.bind(socket, mode);
+        return inheritedFd >= 0 ? DatagramTransport.adopt(inheritedFd, socket, mode) :
+            DatagramTransport.bind(socket, mode);
     }
 
     /** @return why the native transport cannot be used here, or {@code null} when it can. */
@@ -65,13 +76,14 @@ final class Transports
         return null;
     }
 
-    private static Transport bindNative(final Path socket, final Set<PosixFilePermission> mode) throws IOException
+    private static Transport openNative(final Path socket, final Set<PosixFilePermission> mode, final int inheritedFd)
+        throws IOException
     {
         final MethodHandle bind;
         try
         {
-            bind = MethodHandles.lookup().findStatic(Class.forName(NATIVE_CLASS), "bind",
-                MethodType.methodType(Transport.class, Path.class, Set.class));
+            bind = MethodHandles.lookup().findStatic(Class.forName(NATIVE_CLASS), "open",
+                MethodType.methodType(Transport.class, Path.class, Set.class, int.class));
         }
         catch (final ReflectiveOperationException ex)
         {
@@ -79,7 +91,7 @@ final class Transports
         }
         try
         {
-            return (Transport)bind.invoke(socket, mode);
+            return (Transport)bind.invoke(socket, mode, inheritedFd);
         }
         catch (final IOException | RuntimeException | Error ex)
         {

@@ -87,6 +87,8 @@ final class NativeTransport implements Transport
     private final HashMap<ClientAddress, ClientAddress> addresses = new HashMap<>();
     private final Object wakeLock = new Object();
     private final boolean passPidfd;
+    /** False for a socket passed by a supervisor (socket activation): its file is the supervisor's. */
+    private final boolean ownsSocketFile;
     private final int fd;
     private final int descriptorSocketFd;
     private final int epollFd;
@@ -118,8 +120,10 @@ final class NativeTransport implements Transport
         final Path descriptorSocketPath,
         final int fd,
         final int descriptorSocketFd,
-        final boolean passPidfd) throws IOException
+        final boolean passPidfd,
+        final boolean ownsSocketFile) throws IOException
     {
+        this.ownsSocketFile = ownsSocketFile;
         this.socketPath = socketPath;
         this.descriptorSocketPath = descriptorSocketPath;
         this.fd = fd;
@@ -150,8 +154,18 @@ final class NativeTransport implements Transport
     }
 
     /**
+     * Binds the socket, or serves the one a supervisor passed as {@code inheritedFd} (socket activation: checked to
+     * be an AF_UNIX datagram socket bound to {@code socket}; never unlinked here). Called reflectively by
+     * {@link Transports}.
+     */
+    static Transport open(final Path socket, final Set<PosixFilePermission> mode, final int inheritedFd)
+        throws IOException
+    {
+        return inheritedFd >= 0 ? adopt(socket, mode, inheritedFd) : bind(socket, mode);
+    }
+
+    /**
      * Binds the socket, replacing a stale socket file (the caller holds the instance lock, so no live daemon owns it).
-     * Called reflectively by {@link Transports}.
      */
     static Transport bind(final Path socket, final Set<PosixFilePermission> mode) throws IOException
     {
@@ -172,41 +186,11 @@ final class NativeTransport implements Transport
         {
             final MemorySegment captured = Syscalls.newCaptureState(setup);
             fd = openSocket(setup, captured);
-            // Off only to measure what credentials cost (benchmarks): without them the daemon knows no process.
-            final boolean credentials = !"false".equals(System.getProperty("zerocp.transport.credentials"));
-            // A pidfd on every datagram closes the last pid-reuse gap but costs the kernel a file per datagram
-            // (docs/benchmarks.md): off unless asked for; sessions open theirs once with pidfd_open instead.
-            boolean pidfds = credentials && "true".equals(System.getProperty("zerocp.transport.pidfds"));
-            if (credentials)
-            {
-                setOption(setup, captured, fd, SO_PASSCRED, 1, "SO_PASSCRED");
-                try
-                {
-                    if (pidfds)
-                    {
-                        setOption(setup, captured, fd, SO_PASSPIDFD, 1, "SO_PASSPIDFD");
-                    }
-                }
-                catch (final IOException ex)
-                {
-                    pidfds = false; // kernels before 6.5: a process is known by its pid (and start time) only
-                    LOG.info("kernel has no SO_PASSPIDFD ({}): process identity falls back to pids",
-                        ex.getMessage());
-                }
-            }
-            else
-            {
-                LOG.warn("zerocp.transport.credentials=false: no kernel credentials (for benchmarks only)");
-            }
-            sizeSendBuffer(setup, captured, fd);
+            final boolean pidfds = configure(setup, captured, fd);
             bindTo(setup, captured, fd, path, socketPath);
             Files.setPosixFilePermissions(socketPath, mode);
-            // Older clients accept replies from <socket>.fd too: holding that name keeps anyone else from sending
-            // from it. Nothing is ever sent or read on it.
-            descriptorFd = openSocket(setup, captured);
-            bindTo(setup, captured, descriptorFd, descriptorPath, descriptorSocketPath);
-            Files.setPosixFilePermissions(descriptorSocketPath, mode);
-            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds);
+            descriptorFd = bindDescriptorName(setup, captured, descriptorPath, descriptorSocketPath, mode);
+            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, true);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -222,6 +206,138 @@ final class NativeTransport implements Transport
             }
             throw ex;
         }
+    }
+
+    private static Transport adopt(final Path socket, final Set<PosixFilePermission> mode, final int fd)
+        throws IOException
+    {
+        if (!Syscalls.supported())
+        {
+            throw new IOException("the native transport supports Linux on x86_64 and aarch64 only");
+        }
+        final Path socketPath = socket.toAbsolutePath();
+        final Path descriptorSocketPath = socketPath.resolveSibling(
+            socketPath.getFileName() + DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX);
+        int descriptorFd = -1;
+        try (Arena setup = Arena.ofConfined())
+        {
+            final MemorySegment captured = Syscalls.newCaptureState(setup);
+            if (intOption(setup, captured, fd, SO_DOMAIN) != AF_UNIX || intOption(setup, captured, fd, SO_TYPE) !=
+                SOCK_DGRAM)
+            {
+                throw new IOException("descriptor " + fd + " passed by the supervisor is not an AF_UNIX datagram " +
+                    "socket (use ListenDatagram= with a path)");
+            }
+            final String bound = boundPath(setup, captured, fd);
+            if (!socketPath.toString().equals(bound))
+            {
+                throw new IOException("the passed socket is bound to '" + bound + "', not to " + socketPath +
+                    ": make --socket and the supervisor's socket agree");
+            }
+            final boolean pidfds = configure(setup, captured, fd);
+            DatagramTransport.removeStaleSocket(descriptorSocketPath);
+            descriptorFd = bindDescriptorName(setup, captured, socketAddressBytes(descriptorSocketPath),
+                descriptorSocketPath, mode);
+            LOG.info("serving the socket passed by the supervisor (descriptor {}); it outlives this process", fd);
+            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, false);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(descriptorFd);
+            if (descriptorFd >= 0)
+            {
+                Files.deleteIfExists(descriptorSocketPath);
+            }
+            throw ex;
+        }
+    }
+
+    private static int bindDescriptorName(
+        final Arena setup, final MemorySegment captured, final byte[] descriptorPath, final Path descriptorSocketPath,
+        final Set<PosixFilePermission> mode) throws IOException
+    {
+        // Older clients accept replies from <socket>.fd too: holding that name keeps anyone else from sending
+        // from it. Nothing is ever sent or read on it.
+        final int descriptorFd = openSocket(setup, captured);
+        try
+        {
+            bindTo(setup, captured, descriptorFd, descriptorPath, descriptorSocketPath);
+            Files.setPosixFilePermissions(descriptorSocketPath, mode);
+            return descriptorFd;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            closeQuietly(descriptorFd);
+            throw ex;
+        }
+    }
+
+    private static int intOption(final Arena setup, final MemorySegment captured, final int fd, final int option)
+        throws IOException
+    {
+        final MemorySegment value = setup.allocate(JAVA_INT);
+        final MemorySegment length = setup.allocate(JAVA_INT);
+        length.set(JAVA_INT, 0, 4);
+        if (call(() -> (int)GETSOCKOPT.invokeExact(captured, fd, SOL_SOCKET, option, value, length)) != 0)
+        {
+            throw new IOException("getsockopt on descriptor " + fd + ": " + describe(Syscalls.errno(captured)));
+        }
+        return value.get(JAVA_INT, 0);
+    }
+
+    private static String boundPath(final Arena setup, final MemorySegment captured, final int fd)
+        throws IOException
+    {
+        final MemorySegment address = setup.allocate(SOCKADDR_UN_SIZE, 8);
+        final MemorySegment length = setup.allocate(JAVA_INT);
+        length.set(JAVA_INT, 0, SOCKADDR_UN_SIZE);
+        if (call(() -> (int)GETSOCKNAME.invokeExact(captured, fd, address, length)) != 0)
+        {
+            throw new IOException("getsockname on descriptor " + fd + ": " + describe(Syscalls.errno(captured)));
+        }
+        final int n = Math.min(length.get(JAVA_INT, 0), SOCKADDR_UN_SIZE) - SUN_PATH_OFFSET;
+        int end = 0;
+        while (end < n && address.get(JAVA_BYTE, SUN_PATH_OFFSET + end) != 0)
+        {
+            end++;
+        }
+        final byte[] bytes = new byte[end];
+        MemorySegment.copy(address, JAVA_BYTE, SUN_PATH_OFFSET, bytes, 0, end);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Credentials and the send buffer, on a socket bound here or passed in. @return whether pidfds come too. */
+    private static boolean configure(final Arena setup, final MemorySegment captured, final int fd)
+        throws IOException
+    {
+        // Off only to measure what credentials cost (benchmarks): without them the daemon knows no process.
+        final boolean credentials = !"false".equals(System.getProperty("zerocp.transport.credentials"));
+        // A pidfd on every datagram closes the last pid-reuse gap but costs the kernel a file per datagram
+        // (docs/benchmarks.md): off unless asked for; sessions open theirs once with pidfd_open instead.
+        boolean pidfds = credentials && "true".equals(System.getProperty("zerocp.transport.pidfds"));
+        if (credentials)
+        {
+            setOption(setup, captured, fd, SO_PASSCRED, 1, "SO_PASSCRED");
+            try
+            {
+                if (pidfds)
+                {
+                    setOption(setup, captured, fd, SO_PASSPIDFD, 1, "SO_PASSPIDFD");
+                }
+            }
+            catch (final IOException ex)
+            {
+                pidfds = false; // kernels before 6.5: a process is known by its pid (and start time) only
+                LOG.info("kernel has no SO_PASSPIDFD ({}): process identity falls back to pids",
+                    ex.getMessage());
+            }
+        }
+        else
+        {
+            LOG.warn("zerocp.transport.credentials=false: no kernel credentials (for benchmarks only)");
+        }
+        sizeSendBuffer(setup, captured, fd);
+        return pidfds;
     }
 
     private static byte[] socketAddressBytes(final Path path) throws IOException
@@ -454,8 +570,10 @@ final class NativeTransport implements Transport
             final long dataLength = length - CMSG_HEADER;
             if (level == SOL_SOCKET)
             {
-                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE)
+                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE && inControl.get(JAVA_INT, data) > 0)
                 {
+                    // pid 0: the datagram was queued before SO_PASSCRED was set (a socket passed by a supervisor
+                    // that did not set it), so the kernel attached nothing: this one datagram has no credentials.
                     senderPid = inControl.get(JAVA_INT, data);
                     senderUid = inControl.get(JAVA_INT, data + 4);
                     senderGid = inControl.get(JAVA_INT, data + 8);
@@ -565,7 +683,7 @@ final class NativeTransport implements Transport
     @Override
     public boolean hasKernelCredentials()
     {
-        return true;
+        return senderPid > 0; // a datagram without them is served as on junixsocket
     }
 
     /** @return whether the kernel attaches a pidfd to every datagram. */
@@ -729,7 +847,10 @@ final class NativeTransport implements Transport
         arena.close();
         try
         {
-            Files.deleteIfExists(socketPath);
+            if (ownsSocketFile)
+            {
+                Files.deleteIfExists(socketPath);
+            }
             Files.deleteIfExists(descriptorSocketPath);
         }
         catch (final IOException ex)

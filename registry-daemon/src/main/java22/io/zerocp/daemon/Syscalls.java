@@ -30,7 +30,9 @@ final class Syscalls
     static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
+    static final int SO_TYPE = 3;
     static final int SO_SNDBUF = 7;
+    static final int SO_DOMAIN = 39;
     static final int SO_RCVBUF = 8;
     static final int SO_PASSCRED = 16;
     static final int SO_SNDBUFFORCE = 32;
@@ -120,6 +122,7 @@ final class Syscalls
 
     static final MethodHandle SOCKET = downcall("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
     static final MethodHandle BIND = downcall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    static final MethodHandle GETSOCKNAME = downcall("getsockname", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
     static final MethodHandle SETSOCKOPT =
         downcall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     static final MethodHandle GETSOCKOPT =
