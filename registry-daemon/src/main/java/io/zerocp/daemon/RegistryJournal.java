@@ -40,8 +40,13 @@ interface RegistryJournal extends AutoCloseable
     {
     }
 
-    /** A point between changes, where the journal may compact itself. */
-    default void checkpoint()
+    /** A point between changes, where the journal may compact itself to {@code state}. */
+    default void checkpoint(final DurableState state)
+    {
+    }
+
+    /** Rewrites the journal as {@code state} alone (at start and at a clean stop). */
+    default void compact(final DurableState state) throws java.io.IOException
     {
     }
 

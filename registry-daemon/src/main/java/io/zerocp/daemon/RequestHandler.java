@@ -31,24 +31,17 @@ final class RequestHandler
     private final NameKey lookupKey = NameKey.flyweight();
     private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
 
-    RequestHandler(
-        final DaemonConfig config,
-        final Registry registry,
-        final AccessPolicy access,
-        final AuthThrottle throttle,
-        final ProcessProbe probe,
-        final DaemonCounters counters,
-        final AdminRequests admin,
-        final RegionDescriptors descriptors)
+    RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
     {
-        this.config = config;
+        this.config = context.config();
         this.registry = registry;
         this.access = access;
-        this.throttle = throttle;
-        this.probe = probe;
-        this.counters = counters;
-        this.admin = admin;
-        this.descriptors = descriptors;
+        this.throttle = new AuthThrottle(context.nanoClock(), config.authFailuresPerSender, config.authFailuresGlobal,
+            config.authFailureWindowMs);
+        this.probe = context.probe();
+        this.counters = context.counters();
+        this.admin = new AdminRequests(registry, counters, context.epochClock());
+        this.descriptors = new RegionDescriptors();
     }
 
     /**
