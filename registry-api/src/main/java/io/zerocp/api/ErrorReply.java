@@ -33,6 +33,11 @@ public enum ErrorReply
     QUOTA_EXCEEDED("Quota exceeded"),
     /** Too many failed authentication attempts; try again later. */
     TOO_MANY_REQUESTS("Too many requests"),
+    /**
+     * The change could not be recorded in the daemon's state journal (its filesystem is full), so it was not made, or
+     * would not survive a restart; try again later. Never sent for a request that changes nothing.
+     */
+    NOT_DURABLE("Not durable"),
     /** The daemon could not complete the request (I/O failure); it keeps serving. */
     INTERNAL("Internal error");
 

@@ -28,6 +28,8 @@ final class ConfigFile
     @JsonProperty("auth-failures-global") Integer authFailuresGlobal;
     @JsonProperty("auth-failure-window-ms") Long authFailureWindowMs;
     @JsonProperty("metrics-port") Integer metricsPort;
+    @JsonProperty("journal-reserve-bytes") Long journalReserveBytes;
+    @JsonProperty("open-max-bytes") Long openMaxBytes;
 
     static final class RegionModeEntry
     {

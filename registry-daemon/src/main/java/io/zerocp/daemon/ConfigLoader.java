@@ -177,6 +177,8 @@ public final class ConfigLoader
         b.authFailuresPerSender = null == f.authFailuresPerSender ? b.authFailuresPerSender : f.authFailuresPerSender;
         b.authFailuresGlobal = null == f.authFailuresGlobal ? b.authFailuresGlobal : f.authFailuresGlobal;
         b.authFailureWindowMs = orElse(f.authFailureWindowMs, b.authFailureWindowMs);
+        b.journalReserveBytes = orElse(f.journalReserveBytes, b.journalReserveBytes);
+        b.openMaxBytes = orElse(f.openMaxBytes, b.openMaxBytes);
         final Integer metricsPort = null != o.metricsPort() ? o.metricsPort() : f.metricsPort;
         if (null != metricsPort)
         {

@@ -46,6 +46,17 @@ public final class DaemonConfig
     final int authFailuresGlobal;
     final long authFailureWindowMs;
     final int metricsPort;
+    /** Bytes of the journal file and of its spare, allocated ahead so a full filesystem cannot cost a change. */
+    final long journalReserveBytes;
+    /**
+     * With authentication off, the most bytes all dynamic regions may take together; {@link #DEFAULT_OPEN_MAX_BYTES}
+     * means half the size of the shm directory's filesystem (see {@link DaemonContext#openMaxBytes()}).
+     */
+    final long openMaxBytes;
+
+    static final long DEFAULT_JOURNAL_RESERVE_BYTES = 4L << 20;
+    static final long MIN_JOURNAL_RESERVE_BYTES = 64L << 10;
+    static final long DEFAULT_OPEN_MAX_BYTES = -1;
 
     private DaemonConfig(final Builder b)
     {
@@ -67,6 +78,8 @@ public final class DaemonConfig
         authFailuresGlobal = b.authFailuresGlobal;
         authFailureWindowMs = b.authFailureWindowMs;
         metricsPort = b.metricsPort;
+        journalReserveBytes = b.journalReserveBytes;
+        openMaxBytes = b.openMaxBytes;
     }
 
     public static Builder builder()
@@ -122,6 +135,15 @@ public final class DaemonConfig
         positive("auth-failures-per-sender", authFailuresPerSender);
         positive("auth-failures-global", authFailuresGlobal);
         positive("auth-failure-window-ms", authFailureWindowMs);
+        if (journalReserveBytes < MIN_JOURNAL_RESERVE_BYTES)
+        {
+            throw new ConfigException("journal-reserve-bytes must be at least " + MIN_JOURNAL_RESERVE_BYTES +
+                ", not " + journalReserveBytes);
+        }
+        if (openMaxBytes != DEFAULT_OPEN_MAX_BYTES)
+        {
+            positive("open-max-bytes", openMaxBytes);
+        }
         if (metricsPort < 0 || metricsPort > 65535)
         {
             throw new ConfigException("metrics-port must be 0 (off) to 65535, not " + metricsPort);
@@ -221,6 +243,8 @@ public final class DaemonConfig
         int authFailuresGlobal = 50;
         long authFailureWindowMs = 10_000;
         int metricsPort = 0;
+        long journalReserveBytes = DEFAULT_JOURNAL_RESERVE_BYTES;
+        long openMaxBytes = DEFAULT_OPEN_MAX_BYTES;
 
         public Builder socketPath(final Path path)
         {
@@ -261,6 +285,18 @@ public final class DaemonConfig
         public Builder defaultRegionSize(final long bytes)
         {
             this.defaultRegionSize = bytes;
+            return this;
+        }
+
+        public Builder journalReserveBytes(final long bytes)
+        {
+            this.journalReserveBytes = bytes;
+            return this;
+        }
+
+        public Builder openMaxBytes(final long bytes)
+        {
+            this.openMaxBytes = bytes;
             return this;
         }
 

@@ -41,6 +41,7 @@ final class DaemonContext
     private ProcessProbe probe;
     private Path socketPath;
     private RegionFilePolicy filePolicy;
+    private long openMaxBytes;
     private boolean concluded;
 
     DaemonContext(final DaemonConfig config)
@@ -85,6 +86,8 @@ final class DaemonContext
         checkDirectory("--shm-dir", config.shmDir);
         checkDirectory("--state-dir", config.stateDir);
         filePolicy = new RegionFilePolicy(config, lookUpGroups(config));
+        openMaxBytes = config.openMaxBytes != DaemonConfig.DEFAULT_OPEN_MAX_BYTES ? config.openMaxBytes :
+            halfOfFilesystem(config.shmDir);
         if (null == probe)
         {
             probe = new ProcfsProcessProbe();
@@ -136,6 +139,25 @@ final class DaemonContext
             throw new ConfigException(option + " " + dir + ": " + existing + " is " +
                 (null == attributes ? "not a directory" : describe(attributes)) + "; choose a directory (it is " +
                 "created if missing)");
+        }
+    }
+
+    /** Half the size of the filesystem that holds (or will hold) {@code dir}; unbounded when it cannot be told. */
+    private static long halfOfFilesystem(final Path dir)
+    {
+        Path existing = dir.toAbsolutePath().normalize();
+        while (null != existing && !Files.exists(existing))
+        {
+            existing = existing.getParent();
+        }
+        try
+        {
+            final long total = null == existing ? 0 : Files.getFileStore(existing).getTotalSpace();
+            return total > 0 ? total / 2 : Long.MAX_VALUE;
+        }
+        catch (final IOException ex)
+        {
+            return Long.MAX_VALUE;
         }
     }
 
@@ -241,6 +263,16 @@ final class DaemonContext
     Path socketLockPath()
     {
         return socketPath().resolveSibling(socketPath.getFileName() + LOCK_SUFFIX);
+    }
+
+    /**
+     * With authentication off, the most bytes the dynamic regions may take together: {@code open-max-bytes}, or by
+     * default half the shm directory's filesystem, so that clients nobody authenticated cannot fill it.
+     */
+    long openMaxBytes()
+    {
+        requireConcluded();
+        return openMaxBytes;
     }
 
     RegionFilePolicy filePolicy()

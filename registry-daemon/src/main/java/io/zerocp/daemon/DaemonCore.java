@@ -44,7 +44,7 @@ final class DaemonCore implements AutoCloseable
         final DaemonConfig config = context.config();
         final ProcessWatcher watcher = new ProcessWatcher(context.probe(), config.livenessPollMs,
             context.inbox()::post);
-        final StateJournal journal = StateJournal.open(config.stateDir);
+        final StateJournal journal = StateJournal.open(config.stateDir, config.journalReserveBytes);
         try
         {
             final Registry registry = new Registry(context, new LeaseTable(config.leaseTtlMs, context.nanoClock()),

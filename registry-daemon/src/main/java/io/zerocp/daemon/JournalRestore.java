@@ -82,14 +82,14 @@ final class JournalRestore
             {
                 registry.scheduleReap(region);
             }
+            for (final Session session : dead)
+            {
+                registry.endSession(session, EndCause.PROCESS_EXIT);
+            }
         }
         finally
         {
-            journal.suspend(false);
-        }
-        for (final Session session : dead)
-        {
-            registry.endSession(session, EndCause.PROCESS_EXIT);
+            journal.suspend(false); // what the restore changed is in the compaction below
         }
         if (!replay.isEmpty())
         {
@@ -101,7 +101,26 @@ final class JournalRestore
             LOG.info("state journal {} was format version {}; rewriting it as version {}", journal.path(),
                 replay.version, JournalCodec.VERSION);
         }
-        journal.compact(registry);
+        try
+        {
+            journal.compact(registry);
+        }
+        catch (final IOException ex)
+        {
+            // A full filesystem must not keep the daemon down: go on with the journal as it is, refuse what does not
+            // fit, and compact once there is room.
+            LOG.error("cannot compact state journal {} at start: {}; going on with it as it is", journal.path(),
+                ex.getMessage());
+            try
+            {
+                journal.continueWithoutCompaction();
+            }
+            catch (final IOException again)
+            {
+                LOG.error("cannot open state journal {}: {}; every change is refused with ERROR: Not durable until " +
+                    "there is room", journal.path(), again.getMessage());
+            }
+        }
     }
 
     private static Map<String, Region> restoreRegions(

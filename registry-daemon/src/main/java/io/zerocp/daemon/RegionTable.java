@@ -8,6 +8,7 @@ final class RegionTable
 {
     private final HashMap<NameKey, Region> regions = new HashMap<>();
     private long totalBytes;
+    private long dynamicBytes;
 
     Region find(final NameKey key)
     {
@@ -23,6 +24,7 @@ final class RegionTable
     {
         regions.put(region.key, region);
         totalBytes += region.size;
+        dynamicBytes += region.isStatic ? 0 : region.size;
     }
 
     void remove(final Region region)
@@ -30,6 +32,7 @@ final class RegionTable
         if (regions.remove(region.key, region))
         {
             totalBytes -= region.size;
+            dynamicBytes -= region.isStatic ? 0 : region.size;
         }
     }
 
@@ -46,5 +49,11 @@ final class RegionTable
     long totalBytes()
     {
         return totalBytes;
+    }
+
+    /** Bytes of the regions made on request (not in the config). */
+    long dynamicBytes()
+    {
+        return dynamicBytes;
     }
 }

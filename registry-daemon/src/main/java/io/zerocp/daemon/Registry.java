@@ -84,6 +84,12 @@ final class Registry implements DurableState
         return regions.totalBytes();
     }
 
+    /** Bytes of the regions made on request (not in the config). */
+    long dynamicBytes()
+    {
+        return regions.dynamicBytes();
+    }
+
     LeaseTable leases()
     {
         return sessions.leases();
@@ -337,6 +343,18 @@ final class Registry implements DurableState
     void checkpoint()
     {
         journal.checkpoint(this);
+    }
+
+    /** Whether a request may change the state now: its changes can be recorded (see {@link StateJournal}). */
+    boolean canRecordChange()
+    {
+        return journal.hasRoomForChange(this);
+    }
+
+    /** Changes not recorded since start; see {@link RegistryJournal#failures()}. */
+    long unrecordedChanges()
+    {
+        return journal.failures();
     }
 
     /** Rewrites the journal as the state alone (the last step of a clean stop). */

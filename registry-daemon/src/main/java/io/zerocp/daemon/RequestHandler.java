@@ -27,6 +27,7 @@ final class RequestHandler
     private final DaemonCounters counters;
     private final AdminRequests admin;
     private final RegionDescriptors descriptors;
+    private final long openMaxBytes;
     private final Request request = new Request();
     private final NameKey lookupKey = NameKey.flyweight();
     private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
@@ -42,6 +43,7 @@ final class RequestHandler
         this.counters = context.counters();
         this.admin = new AdminRequests(registry, counters, context.epochClock());
         this.descriptors = new RegionDescriptors();
+        this.openMaxBytes = context.openMaxBytes();
     }
 
     /**
@@ -50,6 +52,18 @@ final class RequestHandler
      * @param reply  cleared buffer to write the reply into.
      */
     void onRequest(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
+    {
+        final long unrecordedBefore = registry.unrecordedChanges();
+        handle(bytes, length, sender, reply);
+        if (registry.unrecordedChanges() != unrecordedBefore)
+        {
+            // A change this request made could not be journaled: a restart would not know it, so it is no OK.
+            reply.clear();
+            error(reply, ErrorReply.NOT_DURABLE);
+        }
+    }
+
+    private void handle(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
     {
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
@@ -166,9 +180,14 @@ final class RequestHandler
                 return;
             }
             final long createSize = size == Request.ABSENT ? config.defaultRegionSize : size;
-            if (createSize > grant.maxRegionSize || (null != session && !registry.withinQuota(session, createSize)))
+            if (createSize > grant.maxRegionSize || (null != session && !registry.withinQuota(session, createSize)) ||
+                (grant == TokenGrant.OPEN && registry.dynamicBytes() + createSize > openMaxBytes))
             {
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (!canRecordChange(reply))
+            {
                 return;
             }
             try
@@ -188,6 +207,10 @@ final class RequestHandler
             if (!registry.withinQuota(session, region.size))
             {
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (!canRecordChange(reply))
+            {
                 return;
             }
             registry.hold(session, region);
@@ -237,6 +260,11 @@ final class RequestHandler
             return;
         }
 
+        if ((null == existing || existing.processId != pid || existing.processStartTicks != startTicks) &&
+            !canRecordChange(reply))
+        {
+            return;
+        }
         Session session = existing;
         if (null != session && session.processId > 0 &&
             (session.processId != pid || session.processStartTicks != startTicks))
@@ -269,6 +297,8 @@ final class RequestHandler
 
     private void onRelease(final Session session, final ReplyBuffer reply)
     {
+        // No check first: a release only shrinks the state, which is what lets a full journal compact again. If it
+        // cannot be recorded, onRequest answers Not durable, and the client's retry is answered when it is recorded.
         if (request.hasName())
         {
             if (null != session)
@@ -309,6 +339,10 @@ final class RequestHandler
             error(reply, ErrorReply.UNAUTHORIZED);
             return;
         }
+        if (!canRecordChange(reply))
+        {
+            return;
+        }
         final Session session = null != existing ? existing : registry.startSession(sender);
         registry.grant(session, grant);
         registry.leases().touch(session);
@@ -329,6 +363,20 @@ final class RequestHandler
             reply.clear();
             error(reply, failure);
         }
+    }
+
+    /**
+     * Checked before a request grows the state, so a change is made only when it can be journaled. (Releases and
+     * deletes are not checked first: see {@link #onRelease}.)
+     */
+    private boolean canRecordChange(final ReplyBuffer reply)
+    {
+        if (registry.canRecordChange())
+        {
+            return true;
+        }
+        error(reply, ErrorReply.NOT_DURABLE);
+        return false;
     }
 
     private static boolean isAuthenticated(final Session session)

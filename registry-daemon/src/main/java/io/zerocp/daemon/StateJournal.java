@@ -24,22 +24,31 @@ final class StateJournal implements RegistryJournal
     static final String FILE_NAME = JournalFile.FILE_NAME;
     static final String DAMAGED_SUFFIX = JournalFile.DAMAGED_SUFFIX;
     private static final int MIN_COMPACT_RECORDS = 10_000;
+    /** Room a request must find before it changes anything: well over the few small records one request writes. */
+    static final int REQUEST_ROOM = 4096;
+    /** After a compaction failed with no change since, refused requests before trying again anyway. */
+    private static final int RETRY_AFTER_REFUSALS = 256;
 
     private final ByteBuffer record = ByteBuffer.allocateDirect(JournalCodec.MAX_RECORD);
     private final JournalCodec codec = new JournalCodec();
     private final JournalFile file;
     private long recordsSinceCompaction;
+    private boolean failedAndUnchanged;
+    private int refusalsSinceFailure;
+    private long failures;
     private boolean suspended;
     private boolean compacting;
+    private String lastProblem;
 
-    private StateJournal(final Path stateDir)
+    private StateJournal(final Path stateDir, final long reserveBytes)
     {
-        this.file = new JournalFile(stateDir, codec);
+        this.file = new JournalFile(stateDir, codec, reserveBytes);
     }
 
-    static StateJournal open(final Path stateDir)
+    /** @param reserveBytes the size of the journal file and of its spare, allocated ahead ({@link JournalFile}). */
+    static StateJournal open(final Path stateDir, final long reserveBytes)
     {
-        return new StateJournal(stateDir);
+        return new StateJournal(stateDir, reserveBytes);
     }
 
     Path path()
@@ -75,15 +84,15 @@ final class StateJournal implements RegistryJournal
             {
                 for (final Region region : state.regions())
                 {
-                    target.append(codec.regionCreated(record, region));
+                    target.appendWhole(codec.regionCreated(record, region));
                 }
                 for (final Session session : state.sessions())
                 {
-                    target.append(codec.sessionStarted(record, session));
-                    target.append(codec.sessionUpdated(record, session));
+                    target.appendWhole(codec.sessionStarted(record, session));
+                    target.appendWhole(codec.sessionUpdated(record, session));
                     for (final Region region : session.holds)
                     {
-                        target.append(codec.holdAdded(record, session, region));
+                        target.appendWhole(codec.holdAdded(record, session, region));
                     }
                 }
             });
@@ -93,6 +102,82 @@ final class StateJournal implements RegistryJournal
             compacting = false;
         }
         recordsSinceCompaction = 0;
+        failedAndUnchanged = false;
+        if (null != lastProblem)
+        {
+            LOG.info("state journal {} has room again", path());
+            lastProblem = null;
+        }
+    }
+
+    /**
+     * Starts on the journal as read, when the start-up compaction found no room: appends go into the space the file
+     * already has, and compaction is tried again later.
+     */
+    void continueWithoutCompaction() throws IOException
+    {
+        file.continueWithoutCompaction();
+    }
+
+    /**
+     * Whether a request may change the state now: the journal has {@link #REQUEST_ROOM} left, compacting to
+     * {@code state} first if needed (the caller is between changes).
+     */
+    @Override
+    public boolean hasRoomForChange(final DurableState state)
+    {
+        if (file.hasRoom(REQUEST_ROOM))
+        {
+            return true;
+        }
+        // A compaction that failed will fail again on the same state; but space may have been freed meanwhile.
+        if (failedAndUnchanged && ++refusalsSinceFailure >= RETRY_AFTER_REFUSALS)
+        {
+            failedAndUnchanged = false;
+        }
+        tryCompact(state);
+        return file.hasRoom(REQUEST_ROOM);
+    }
+
+    /** Records that could not be written since start (no room, or an I/O error). */
+    @Override
+    public long failures()
+    {
+        return failures;
+    }
+
+    long dataLength()
+    {
+        return file.dataLength();
+    }
+
+    private void tryCompact(final DurableState state)
+    {
+        if (failedAndUnchanged)
+        {
+            return;
+        }
+        try
+        {
+            compact(state);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            failedAndUnchanged = true;
+            refusalsSinceFailure = 0;
+            problem("cannot compact state journal " + path() + " (the one in use stays): " + ex.getMessage() +
+                "; changes that do not fit are refused with ERROR: Not durable");
+        }
+    }
+
+    /** Logs a problem once, not once per record. */
+    private void problem(final String message)
+    {
+        if (!message.equals(lastProblem))
+        {
+            LOG.error(message);
+            lastProblem = message;
+        }
     }
 
     /** Compacts if enough records have piled up; called when no change is half made. */
@@ -101,17 +186,12 @@ final class StateJournal implements RegistryJournal
     {
         // Never mid-change: a record may be the first of a change the registry has not finished making, and a
         // snapshot taken then would miss it. The conductor checkpoints between requests.
-        if (recordsSinceCompaction > MIN_COMPACT_RECORDS &&
-            recordsSinceCompaction > 4L * (state.regions().size() + state.sessions().size()))
+        final boolean manyRecords = recordsSinceCompaction > MIN_COMPACT_RECORDS &&
+            recordsSinceCompaction > 4L * (state.regions().size() + state.sessions().size());
+        final boolean filling = !file.hasRoom(file.limit() / 4 + REQUEST_ROOM);
+        if (manyRecords || filling)
         {
-            try
-            {
-                compact(state);
-            }
-            catch (final IOException | RuntimeException ex)
-            {
-                LOG.error("cannot compact state journal {} (the old one stays in use): {}", path(), ex.toString());
-            }
+            tryCompact(state);
         }
     }
 
@@ -159,19 +239,32 @@ final class StateJournal implements RegistryJournal
 
     private void write(final ByteBuffer encoded)
     {
-        if (suspended || compacting || !file.isOpen())
+        if (suspended || compacting)
         {
-            return; // a restore, a compaction, or before the first compaction: the state is written whole then
+            return;
+        }
+        failedAndUnchanged = false; // the state changed: a compaction may fit now
+        if (!file.isOpen())
+        {
+            failures++;
+            return;
         }
         try
         {
-            file.append(encoded);
-            recordsSinceCompaction++;
+            if (file.append(encoded))
+            {
+                recordsSinceCompaction++;
+                return;
+            }
+            failures++;
+            problem("state journal " + path() + " is full; a change was not recorded (the next compaction writes " +
+                "the whole state, and requests are refused with ERROR: Not durable until then)");
         }
         catch (final IOException ex)
         {
-            // The daemon keeps serving; a restart would miss this change. Say so loudly.
-            LOG.error("cannot write state journal {}: {}", path(), ex.toString());
+            // The request in hand is answered ERROR: Not durable (see RequestHandler); a restart would miss this.
+            failures++;
+            problem("cannot write state journal " + path() + ": " + ex);
         }
     }
 

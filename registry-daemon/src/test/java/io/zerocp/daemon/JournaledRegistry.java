@@ -36,7 +36,7 @@ final class JournaledRegistry implements AutoCloseable
             final DaemonContext context = new DaemonContext(builder.build())
                 .processProbe(probe).conclude();
             final ProcessWatcher watcher = new ProcessWatcher(probe, 10, event -> {}); // never started
-            journal = StateJournal.open(stateDir);
+            journal = StateJournal.open(stateDir, 1L << 20);
             registry = new Registry(context, new LeaseTable(3_600_000, context.nanoClock()), watcher, journal);
             JournalRestore.restore(journal, registry, probe);
         }
@@ -55,11 +55,18 @@ final class JournaledRegistry implements AutoCloseable
         return stateDir.resolve(StateJournal.FILE_NAME);
     }
 
+    /** @return the bytes of valid records (the file itself is the whole reserve). */
     long journalSize()
+    {
+        return journal.dataLength();
+    }
+
+    /** @return the journal's valid bytes, as a {@code kill -9} now would leave them for the next start. */
+    byte[] journalBytes()
     {
         try
         {
-            return Files.size(journalFile());
+            return java.util.Arrays.copyOf(Files.readAllBytes(journalFile()), (int)journalSize());
         }
         catch (final IOException ex)
         {

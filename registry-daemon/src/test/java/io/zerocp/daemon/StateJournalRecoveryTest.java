@@ -199,7 +199,7 @@ class StateJournalRecoveryTest
             assertTrue(live.journalSize() < 100_000, "compacted while running: " + live.journalSize() + " bytes");
             expected = live.state();
             // Restored from the journal as it is now, as a kill -9 would leave it.
-            assertEquals(expected, restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false));
+            assertEquals(expected, restore(nextStateDir(), live.journalBytes(), false));
         }
         assertTrue(expected.contains("holds=[churn, kept]"), expected);
     }
@@ -228,7 +228,7 @@ class StateJournalRecoveryTest
             assertTrue(live.journalSize() < grown, "compacted at the checkpoint");
 
             // As a kill -9 right now would leave it:
-            final String restored = restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false);
+            final String restored = restore(nextStateDir(), live.journalBytes(), false);
             assertTrue(restored.contains("late") && restored.contains("holds=[late]"), restored);
         }
     }
@@ -243,7 +243,7 @@ class StateJournalRecoveryTest
             live.registry.create("half_made", 8192);
             final Session session = live.registry.startSession(ClientAddress.ofAbstract("holder"));
             live.registry.hold(session, live.registry.create("held_short", 8192));
-            journal = Files.readAllBytes(live.journalFile());
+            journal = live.journalBytes();
         }
         // As a kill -9 inside the zero-fill leaves it: the file exists, short.
         final byte[] prefix = new byte[100];
@@ -606,7 +606,7 @@ class StateJournalRecoveryTest
                 assertFalse(recording.stateAtBoundary.containsKey(size), "operation " + op + " wrote nothing");
                 recording.stateAtBoundary.put(size, model.copy());
             }
-            recording.bytes = Files.readAllBytes(live.journalFile());
+            recording.bytes = live.journalBytes();
             assertRecordBoundaries(recording);
             return recording;
         }
