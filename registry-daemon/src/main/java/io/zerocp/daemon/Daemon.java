@@ -70,6 +70,14 @@ public final class Daemon implements AutoCloseable
             created.directory("--socket", context.socketPath().getParent());
             created.directory("--shm-dir", config.shmDir);
             created.directory("--state-dir", config.stateDir);
+            final String unsafe = RegionFiles.othersCanRename(config.shmDir);
+            if (null != unsafe)
+            {
+                // Safe all the same (every file operation after creation goes through the descriptor), but other
+                // users can rename, replace and delete region files there. See docs/security.md.
+                LOG.warn("shm dir {}: {}; other users can rename and delete region files in it (chmod +t {} or " +
+                    "chmod go-w {})", config.shmDir, unsafe, config.shmDir, config.shmDir);
+            }
             created.fileUnlessPresent(context.socketLockPath());
             resources.add(0, InstanceLock.acquire(context.socketLockPath(), "socket " + config.socketPath));
             // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.

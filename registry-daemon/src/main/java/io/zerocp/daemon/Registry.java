@@ -31,7 +31,7 @@ final class Registry implements DurableState
     private final SessionBook sessions;
     private final RegionFilePolicy policy;
     private final RegionReaper reaper;
-    private final RegionFiles files = new RegionFiles();
+    private final RegionFiles files;
     private final DaemonCounters counters;
     private final EpochClock epochClock;
     private final NanoClock nanoClock;
@@ -42,6 +42,15 @@ final class Registry implements DurableState
         final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
         final RegistryJournal journal)
     {
+        this(context, leases, watcher, journal, new RegionFiles());
+    }
+
+    /** @param files how region files are made (tests race a rename into it). */
+    Registry(
+        final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
+        final RegistryJournal journal, final RegionFiles files)
+    {
+        this.files = files;
         this.config = context.config();
         this.policy = context.filePolicy();
         this.counters = context.counters();
@@ -150,26 +159,12 @@ final class Registry implements DurableState
         final Region region = new Region(name, path, size, true, isPrivate(name), epochClock.time());
         if (onDisk == size)
         {
-            // Only a file of the daemon's own user: one planted by someone else would stay theirs to read, write
-            // and truncate under every client.
-            if (!RegionFiles.isOwnedByThisProcess(path))
-            {
-                throw new RegionException(ErrorReply.NAME_IN_USE, path + " belongs to another user; remove it or " +
-                    "choose another shm-dir");
-            }
-            try
-            {
-                Files.setPosixFilePermissions(path, policy.modeFor(name));
-            }
-            catch (final IOException ex)
-            {
-                throw new RegionException(ErrorReply.INTERNAL, "cannot set the mode of " + path + ": " + ex);
-            }
+            region.fileKey = files.adopt(path, size, policy.modeFor(name));
             LOG.info("adopted existing file {} for static region {}", path, name);
         }
         else
         {
-            files.create(path, size, policy.modeFor(name), policy.groupFor(name));
+            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
             counters.regionCreated();
         }
         added(region);
@@ -195,7 +190,7 @@ final class Registry implements DurableState
         journal.regionCreated(region);
         try
         {
-            files.create(path, size, policy.modeFor(name), policy.groupFor(name));
+            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
         }
         catch (final RegionException ex)
         {
@@ -246,6 +241,7 @@ final class Registry implements DurableState
             return null;
         }
         final Region region = new Region(name, path, size, isStatic, isPrivate(name), createdEpochMs);
+        region.fileKey = RegionFiles.fileKey(path);
         added(region);
         return region;
     }
