@@ -2,7 +2,6 @@ package io.zerocp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.api.RegionNames;
 import io.zerocp.daemon.testkit.ShmDirAssertions;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
 import io.zerocp.daemon.testkit.FuzzClient;
