@@ -218,6 +218,7 @@ class FullFilesystemTest
         state.sort(null);
         assertFalse(state.contains(StateJournal.FILE_NAME + ".tmp"), state.toString());
         assertTrue(List.of("lock", "registry.journal", "registry.journal.spare").containsAll(state), state.toString());
+        assertTrue(state.contains("registry.journal.spare"), "the spare was made again: " + state);
     }
 
     /** @return {@code null} on success, else the command's output. */
