@@ -33,8 +33,12 @@ final class StateJournal implements RegistryJournal
     private final JournalCodec codec = new JournalCodec();
     private final JournalFile file;
     private long recordsSinceCompaction;
-    private boolean failedAndUnchanged;
-    private int refusalsSinceFailure;
+    /** Whether anything was written (or failed to be) since the last compaction attempt. */
+    private boolean changedSinceAttempt = true;
+    private boolean lastAttemptFailed;
+    private int refusalsSinceAttempt;
+    /** Compact once the valid records reach this length (half of what was left free after the last compaction). */
+    private long compactAtLength;
     private long failures;
     private boolean suspended;
     private boolean compacting;
@@ -102,7 +106,8 @@ final class StateJournal implements RegistryJournal
             compacting = false;
         }
         recordsSinceCompaction = 0;
-        failedAndUnchanged = false;
+        final long free = file.limit() - file.dataLength();
+        compactAtLength = file.dataLength() + Math.max(free / 2, REQUEST_ROOM);
         if (null != lastProblem)
         {
             LOG.info("state journal {} has room again", path());
@@ -130,10 +135,11 @@ final class StateJournal implements RegistryJournal
         {
             return true;
         }
-        // A compaction that failed will fail again on the same state; but space may have been freed meanwhile.
-        if (failedAndUnchanged && ++refusalsSinceFailure >= RETRY_AFTER_REFUSALS)
+        // A compaction of the same state gives the same result, so a flood of refused requests costs no compactions;
+        // only a failed one is tried again now and then, since space may have been freed meanwhile.
+        if (lastAttemptFailed && ++refusalsSinceAttempt >= RETRY_AFTER_REFUSALS)
         {
-            failedAndUnchanged = false;
+            changedSinceAttempt = true;
         }
         tryCompact(state);
         return file.hasRoom(REQUEST_ROOM);
@@ -153,18 +159,20 @@ final class StateJournal implements RegistryJournal
 
     private void tryCompact(final DurableState state)
     {
-        if (failedAndUnchanged)
+        if (!changedSinceAttempt)
         {
             return;
         }
+        changedSinceAttempt = false;
+        refusalsSinceAttempt = 0;
         try
         {
             compact(state);
+            lastAttemptFailed = false;
         }
         catch (final IOException | RuntimeException ex)
         {
-            failedAndUnchanged = true;
-            refusalsSinceFailure = 0;
+            lastAttemptFailed = true;
             problem("cannot compact state journal " + path() + " (the one in use stays): " + ex.getMessage() +
                 "; changes that do not fit are refused with ERROR: Not durable");
         }
@@ -188,7 +196,7 @@ final class StateJournal implements RegistryJournal
         // snapshot taken then would miss it. The conductor checkpoints between requests.
         final boolean manyRecords = recordsSinceCompaction > MIN_COMPACT_RECORDS &&
             recordsSinceCompaction > 4L * (state.regions().size() + state.sessions().size());
-        final boolean filling = !file.hasRoom(file.limit() / 4 + REQUEST_ROOM);
+        final boolean filling = file.dataLength() >= compactAtLength || !file.hasRoom(REQUEST_ROOM);
         if (manyRecords || filling)
         {
             tryCompact(state);
@@ -243,7 +251,7 @@ final class StateJournal implements RegistryJournal
         {
             return;
         }
-        failedAndUnchanged = false; // the state changed: a compaction may fit now
+        changedSinceAttempt = true; // the state changed: a compaction may fit now
         if (!file.isOpen())
         {
             failures++;
