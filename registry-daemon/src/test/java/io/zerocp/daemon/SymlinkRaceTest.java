@@ -146,7 +146,10 @@ class SymlinkRaceTest
                 new DaemonConfig.RegionMode("race*", FileModes.parse("0660"), "nogroup")));
             RawClient client = new RawClient(daemon.socket()))
         {
-            for (int i = 0; i < 400; i++)
+            // At least 400 creations, and on until the attacker has visibly swapped some names (bounded: a loaded
+            // machine may starve it for a while).
+            int swappedSeen = 0;
+            for (int i = 0; i < 4_000 && (i < 400 || swappedSeen < 20); i++)
             {
                 final String reply = client.ask("GET_SHM_PATH:race" + i + ",size=65536");
                 if (reply.startsWith("/"))
@@ -158,6 +161,10 @@ class SymlinkRaceTest
                     refused++; // the name was taken by the attacker's link between two requests
                 }
                 assertVictimUntouched();
+                if (i % 50 == 49)
+                {
+                    swappedSeen = countLinks();
+                }
             }
         }
         finally
@@ -171,6 +178,14 @@ class SymlinkRaceTest
         assertVictimUntouched();
         final long swaps = Long.parseLong(output);
         assertTrue(swaps > 0, "the attacker never got to swap a name, so nothing was raced: " + output);
+    }
+
+    private int countLinks() throws IOException
+    {
+        try (java.util.stream.Stream<Path> entries = Files.list(openDir))
+        {
+            return (int)entries.filter(Files::isSymbolicLink).count();
+        }
     }
 
     private static boolean canRunAsNobody()
