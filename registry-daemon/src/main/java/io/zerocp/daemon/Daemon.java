@@ -87,6 +87,7 @@ public final class Daemon implements AutoCloseable
             resources.add(0, InstanceLock.acquire(stateLock, "state directory " + config.stateDir));
 
             created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME));
+            created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME + JournalFile.SPARE_SUFFIX));
             final DaemonCore core = DaemonCore.open(context);
             resources.add(0, core);
             if (!core.access.enabled())

@@ -166,6 +166,22 @@ class StartupErrorsTest
     }
 
     @Test
+    void aStartThatFailsAfterTheJournalWasMadeRemovesItAndTheStateDir() throws Exception
+    {
+        try (TestDirs dirs = new TestDirs())
+        {
+            // The default region's file, planted by another user: found only once the state is restored.
+            final Path planted = Files.write(dirs.shmDir().resolve("zero_copy_framework_shm"), new byte[4096]);
+            Files.setAttribute(planted, "unix:uid", 65534);
+            final List<Path> before = tree(dirs.socketDir());
+            failsWithOneLine(1, "belongs to another user", "--socket", dirs.socket().toString(),
+                "--shm-dir", dirs.shmDir().toString());
+            assertEquals(List.of(dirs.shmDir(), planted), tree(dirs.shmDir()), "no .zerocpd, no journal, no spare");
+            assertEquals(before, tree(dirs.socketDir()), "no <socket>.lock");
+        }
+    }
+
+    @Test
     void journalOfAnUnknownVersionIsRefusedAndKept() throws Exception
     {
         try (TestDirs dirs = new TestDirs())
