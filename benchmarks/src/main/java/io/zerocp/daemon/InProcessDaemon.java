@@ -1,9 +1,5 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
-import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.SystemNanoClock;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +19,11 @@ public final class InProcessDaemon implements AutoCloseable
     final Path socketDir;
     final Path shmDir;
     final DaemonConfig config;
+    final DaemonCore core;
     final Registry registry;
     final RequestHandler handler;
     final Transport transport;
     final Conductor conductor;
-    final StateJournal journal;
-    final ProcessWatcher watcher;
 
     public InProcessDaemon() throws Exception
     {
@@ -39,22 +34,14 @@ public final class InProcessDaemon implements AutoCloseable
             .shmDir(shmDir)
             .leaseTtlMs(600_000)
             .build();
-        final DaemonCounters counters = new DaemonCounters();
-        final ProcfsProcessProbe probe = new ProcfsProcessProbe();
-        watcher = new ProcessWatcher(probe, config.livenessPollMs, event -> { }); // not started: no scans
-        final LeaseTable leases = new LeaseTable(config.leaseTtlMs, System::nanoTime, Scheduler.disabledScheduler(),
-            event -> { });
-        journal = StateJournal.open(config.stateDir);
-        registry = new Registry(config, new RegionFiles(), leases, watcher, counters, SystemEpochClock.INSTANCE,
-            SystemNanoClock.INSTANCE, journal);
-        registry.createStaticRegions();
+        final DaemonContext context = new DaemonContext(config).conclude();
+        Files.createDirectories(config.stateDir);
+        core = DaemonCore.open(context); // its process watcher is never started: no scans
+        registry = core.registry;
         registry.create(REGION, 4096);
-        handler = new RequestHandler(config, registry, new AccessPolicy(config.tokens),
-            new AuthThrottle(SystemNanoClock.INSTANCE, config.authFailuresPerSender, config.authFailuresGlobal,
-                config.authFailureWindowMs),
-            probe, counters, new AdminRequests(registry, counters, SystemEpochClock.INSTANCE), new RegionDescriptors());
+        handler = core.handler;
         transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
-        conductor = new Conductor(transport, handler, registry, counters, SystemNanoClock.INSTANCE, () -> { });
+        conductor = new Conductor(core, transport, () -> { });
     }
 
     public Path socketPath()
@@ -77,8 +64,7 @@ public final class InProcessDaemon implements AutoCloseable
     public void close()
     {
         transport.close();
-        journal.close();
-        watcher.close();
+        core.close();
         deleteTree(socketDir);
         deleteTree(shmDir);
     }

@@ -37,6 +37,11 @@ public enum ErrorReply
     PROCESS_MISMATCH("Process mismatch"),
     /** The sender's address is the session of another live process: bind another address. */
     ADDRESS_IN_USE("Address in use"),
+    /**
+     * The change could not be recorded in the daemon's state journal (its filesystem is full), so it was not made, or
+     * would not survive a restart; try again later. Never sent for a request that changes nothing.
+     */
+    NOT_DURABLE("Not durable"),
     /** The daemon could not complete the request (I/O failure); it keeps serving. */
     INTERNAL("Internal error");
 

@@ -1,6 +1,5 @@
 package io.zerocp.daemon;
 
-import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
 import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,8 +9,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The one thread that owns the registry. Each duty cycle answers the pending requests, applies liveness events
- * posted by the timer and watcher threads, and reaps lingering regions; with nothing to do it waits on the socket.
+ * The one thread that owns the registry. Each duty cycle answers the pending requests, applies the liveness events
+ * and tasks posted to its {@link ConductorInbox}, runs the lease timer and reaps lingering regions; with nothing to
+ * do it waits on the socket until the next lease or linger deadline (at most {@value #MAX_IDLE_MS} ms).
  */
 final class Conductor implements Runnable
 {
@@ -24,42 +24,32 @@ final class Conductor implements Runnable
     private final Registry registry;
     private final DaemonCounters counters;
     private final NanoClock nanoClock;
-    private final ManyToOneConcurrentLinkedQueue<LivenessEvent> events = new ManyToOneConcurrentLinkedQueue<>();
-    private final ManyToOneConcurrentLinkedQueue<Runnable> tasks = new ManyToOneConcurrentLinkedQueue<>();
+    private final ConductorInbox inbox;
     private final ReplyBuffer reply = new ReplyBuffer();
     private final java.util.function.LongConsumer onProcessExit = this::onProcessExit;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
     private volatile boolean running = true;
 
-    Conductor(
-        final Transport transport,
-        final RequestHandler handler,
-        final Registry registry,
-        final DaemonCounters counters,
-        final NanoClock nanoClock,
-        final Runnable onStop)
+    /**
+     * @param onStop runs on the conductor thread when the loop ends (closes the socket and the rest).
+     */
+    Conductor(final DaemonCore core, final Transport transport, final Runnable onStop)
     {
         this.transport = transport;
-        this.handler = handler;
-        this.registry = registry;
-        this.counters = counters;
-        this.nanoClock = nanoClock;
+        this.handler = core.handler;
+        this.registry = core.registry;
+        this.counters = core.context.counters();
+        this.nanoClock = core.context.nanoClock();
+        this.inbox = core.context.inbox();
         this.onStop = onStop;
-    }
-
-    /** Posts a liveness event from any thread and wakes the conductor. */
-    void post(final LivenessEvent event)
-    {
-        events.offer(event);
-        transport.wakeup();
+        inbox.wakeWith(transport::wakeup);
     }
 
     /** Runs {@code task} on the conductor thread, between requests (e.g. a policy reload). Safe from any thread. */
     void submit(final Runnable task)
     {
-        tasks.offer(task);
-        transport.wakeup();
+        inbox.submit(task);
     }
 
     @Override
@@ -71,8 +61,7 @@ final class Conductor implements Runnable
             {
                 if (doWork() == 0 && running)
                 {
-                    final long untilReap = registry.nanosToNextReap(nanoClock.nanoTime());
-                    transport.awaitReadable(Math.min(MAX_IDLE_MS, TimeUnit.NANOSECONDS.toMillis(untilReap) + 1));
+                    transport.awaitReadable(idleMs());
                 }
             }
         }
@@ -119,7 +108,7 @@ final class Conductor implements Runnable
             {
                 continue;
             }
-            final long receivedNs = nanoClock.nanoTime(); // metrics (obs): receive-to-reply time starts
+            final long receivedNs = nanoClock.nanoTime(); // metrics: receive-to-reply time starts
             reply.clear();
             try
             {
@@ -131,8 +120,8 @@ final class Conductor implements Runnable
                 LOG.error("request failed", ex);
                 reply.clear().put(io.zerocp.api.ErrorReply.INTERNAL.bytes());
             }
-            // metrics (obs): receive-to-reply time ends as the reply is handed to the socket; recorded before it goes,
-            // so a client holding its reply finds its request counted. Fixed buckets: allocates nothing.
+            // metrics: receive-to-reply time ends as the reply is handed to the socket (recorded before it goes, so
+            // a client holding its reply always finds its request counted)
             counters.latency().record(handler.lastVerb(), nanoClock.nanoTime() - receivedNs);
             if (!transport.reply(reply))
             {
@@ -147,7 +136,7 @@ final class Conductor implements Runnable
         counters.droppedReplies(transport.droppedReplies() - droppedBefore);
 
         LivenessEvent event;
-        while (null != (event = events.poll()))
+        while (null != (event = inbox.pollEvent()))
         {
             try
             {
@@ -161,7 +150,7 @@ final class Conductor implements Runnable
         }
 
         Runnable task;
-        while (null != (task = tasks.poll()))
+        while (null != (task = inbox.pollTask()))
         {
             try
             {
@@ -174,9 +163,22 @@ final class Conductor implements Runnable
             work++;
         }
 
+        work += registry.expireLeases();
         work += registry.reapDue(nanoClock.nanoTime());
         registry.checkpoint();
         return work;
+    }
+
+    /** How long an idle loop may wait: until the next lease or linger deadline, and never over MAX_IDLE_MS. */
+    long idleMs()
+    {
+        final long untilNext = Math.min(registry.nanosToNextExpiry(),
+            registry.nanosToNextReap(nanoClock.nanoTime()));
+        if (untilNext >= TimeUnit.MILLISECONDS.toNanos(MAX_IDLE_MS))
+        {
+            return MAX_IDLE_MS;
+        }
+        return TimeUnit.NANOSECONDS.toMillis(untilNext) + 1; // rounded up: waking early would only spin
     }
 
     private void onProcessExit(final long sessionId)
@@ -190,22 +192,10 @@ final class Conductor implements Runnable
 
     private void onLiveness(final LivenessEvent event)
     {
-        final Session session = event.session();
-        if (session.ended)
+        if (!event.session().ended)
         {
-            return;
+            registry.endSession(event.session(), event.cause());
         }
-        if (event.cause() == EndCause.LEASE_EXPIRY && session.processBound)
-        {
-            registry.leases().rearm(session); // lives as long as its process: the pidfd or the poller ends it
-            return;
-        }
-        if (event.cause() == EndCause.LEASE_EXPIRY && !registry.leases().isExpired(session))
-        {
-            registry.leases().rearm(session); // heard from since the timer was armed
-            return;
-        }
-        registry.endSession(session, event.cause());
     }
 
     /** Asks the loop to finish the request in hand and stop. Safe from any thread, and twice. */

@@ -46,6 +46,8 @@ final class ConfigFile
         @JsonProperty("max-bytes") Long maxBytes;
         @JsonProperty("max-region-size") Long maxRegionSize;
     }
+    @JsonProperty("journal-reserve-bytes") Long journalReserveBytes;
+    @JsonProperty("open-max-bytes") Long openMaxBytes;
 
     static final class RegionModeEntry
     {

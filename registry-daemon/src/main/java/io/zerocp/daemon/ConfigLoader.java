@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import io.zerocp.api.RegionNames;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,14 +12,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Reads the JSON config and applies command-line overrides on top (flags win). Every mistake becomes a
- * {@link ConfigException} that names the key.
+ * Reads the JSON config and applies command-line overrides on top (flags win). It only parses: a file that is not
+ * JSON of the right shape, or a value that is not a mode or a hash, is a {@link ConfigException} naming the key here;
+ * the rules on the values are {@link DaemonConfig#validate()}, run by {@link #load} and {@link #parse} too.
  */
 public final class ConfigLoader
 {
@@ -50,7 +50,7 @@ public final class ConfigLoader
     public static DaemonConfig load(final Path configFile, final Overrides overrides) throws ConfigException
     {
         final ConfigFile file = null == configFile ? new ConfigFile() : read(configFile);
-        return build(file, overrides);
+        return build(file, overrides).validate();
     }
 
     /** Parses config text (tests, tools). */
@@ -58,7 +58,7 @@ public final class ConfigLoader
     {
         try
         {
-            return build(requireObject(MAPPER.readValue(json, ConfigFile.class), "config"), overrides);
+            return build(requireObject(MAPPER.readValue(json, ConfigFile.class), "config"), overrides).validate();
         }
         catch (final JsonProcessingException ex)
         {
@@ -144,6 +144,7 @@ public final class ConfigLoader
         return nl < 0 ? s : s.substring(0, nl);
     }
 
+    /** Copies what the file and the flags say into a builder; the rules on the values are {@link DaemonConfig#validate}. */
     private static DaemonConfig build(final ConfigFile f, final Overrides o) throws ConfigException
     {
         final DaemonConfig.Builder b = DaemonConfig.builder();
@@ -158,8 +159,7 @@ public final class ConfigLoader
         {
             b.shmDir = shmDir;
         }
-        final Path stateDir = null != o.stateDir() ? o.stateDir() : null != f.stateDir ? Paths.get(f.stateDir) : null;
-        b.stateDir = stateDir;
+        b.stateDir = null != o.stateDir() ? o.stateDir() : null != f.stateDir ? Paths.get(f.stateDir) : null;
 
         final String socketMode = null != o.socketMode() ? o.socketMode() : f.socketMode;
         if (null != socketMode)
@@ -171,21 +171,16 @@ public final class ConfigLoader
             b.regionMode = mode("region-mode", f.regionMode);
         }
 
-        b.defaultRegionSize = positive("default-region-size", f.defaultRegionSize, b.defaultRegionSize);
-        b.maxRegionSize = positive("max-region-size", f.maxRegionSize, b.maxRegionSize);
-        if (b.defaultRegionSize > b.maxRegionSize)
-        {
-            throw new ConfigException("default-region-size " + b.defaultRegionSize + " is above max-region-size " +
-                b.maxRegionSize);
-        }
-        b.leaseTtlMs = positive("lease-ttl-ms", null != o.leaseTtlMs() ? o.leaseTtlMs() : f.leaseTtlMs, b.leaseTtlMs);
-        b.lingerMs = nonNegative("linger-ms", null != o.lingerMs() ? o.lingerMs() : f.lingerMs, b.lingerMs);
-        b.livenessPollMs = positive("liveness-poll-ms", f.livenessPollMs, b.livenessPollMs);
-        b.authFailuresPerSender = (int)positive("auth-failures-per-sender",
-            null == f.authFailuresPerSender ? null : f.authFailuresPerSender.longValue(), b.authFailuresPerSender);
-        b.authFailuresGlobal = (int)positive("auth-failures-global",
-            null == f.authFailuresGlobal ? null : f.authFailuresGlobal.longValue(), b.authFailuresGlobal);
-        b.authFailureWindowMs = positive("auth-failure-window-ms", f.authFailureWindowMs, b.authFailureWindowMs);
+        b.defaultRegionSize = orElse(f.defaultRegionSize, b.defaultRegionSize);
+        b.maxRegionSize = orElse(f.maxRegionSize, b.maxRegionSize);
+        b.leaseTtlMs = orElse(null != o.leaseTtlMs() ? o.leaseTtlMs() : f.leaseTtlMs, b.leaseTtlMs);
+        b.lingerMs = orElse(null != o.lingerMs() ? o.lingerMs() : f.lingerMs, b.lingerMs);
+        b.livenessPollMs = orElse(f.livenessPollMs, b.livenessPollMs);
+        b.authFailuresPerSender = null == f.authFailuresPerSender ? b.authFailuresPerSender : f.authFailuresPerSender;
+        b.authFailuresGlobal = null == f.authFailuresGlobal ? b.authFailuresGlobal : f.authFailuresGlobal;
+        b.authFailureWindowMs = orElse(f.authFailureWindowMs, b.authFailureWindowMs);
+        b.journalReserveBytes = orElse(f.journalReserveBytes, b.journalReserveBytes);
+        b.openMaxBytes = orElse(f.openMaxBytes, b.openMaxBytes);
         final String transport = null != o.transport() ? o.transport() : f.transport;
         if (null != transport)
         {
@@ -201,10 +196,6 @@ public final class ConfigLoader
         final Integer metricsPort = null != o.metricsPort() ? o.metricsPort() : f.metricsPort;
         if (null != metricsPort)
         {
-            if (metricsPort < 0 || metricsPort > 65535)
-            {
-                throw new ConfigException("metrics-port must be 0 (off) to 65535, not " + metricsPort);
-            }
             b.metricsPort = metricsPort;
         }
 
@@ -214,56 +205,37 @@ public final class ConfigLoader
             {
                 final ConfigFile.RegionModeEntry e = f.regionModes.get(i);
                 final String key = "region-modes[" + i + "]";
-                b.regionModes.add(new DaemonConfig.RegionMode(
-                    pattern(key + ".pattern", null == e ? null : e.pattern),
-                    mode(key + ".mode", e.mode),
-                    group(key + ".group", e.group)));
+                if (null == e)
+                {
+                    throw new ConfigException(key + " is null");
+                }
+                b.regionModes.add(new DaemonConfig.RegionMode(e.pattern, mode(key + ".mode", e.mode), e.group));
             }
         }
 
-        final Set<String> staticNames = new HashSet<>();
         if (null != f.regions)
         {
             for (int i = 0; i < f.regions.size(); i++)
             {
                 final ConfigFile.StaticRegionEntry e = f.regions.get(i);
-                final String key = "regions[" + i + "]";
-                if (null == e || !RegionNames.isValid(e.name))
+                if (null == e)
                 {
-                    throw new ConfigException(key + ".name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+                    throw new ConfigException("regions[" + i + "].name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
                 }
-                if (!staticNames.add(e.name))
-                {
-                    throw new ConfigException(key + ".name '" + e.name + "' is listed twice");
-                }
-                final long size = positive(key + ".size", e.size, b.defaultRegionSize);
-                if (size > b.maxRegionSize)
-                {
-                    throw new ConfigException(key + ".size " + size + " is above max-region-size");
-                }
-                b.staticRegions.add(new DaemonConfig.StaticRegion(e.name, size));
+                b.staticRegions.add(new DaemonConfig.StaticRegion(e.name, orElse(e.size, b.defaultRegionSize)));
             }
         }
 
         if (null != f.privateRegions)
         {
-            for (int i = 0; i < f.privateRegions.size(); i++)
-            {
-                b.privateRegions.add(pattern("private-regions[" + i + "]", f.privateRegions.get(i)));
-            }
+            b.privateRegions.addAll(noNulls("private-regions", f.privateRegions));
         }
 
         if (null != f.tokens)
         {
-            final Set<String> ids = new HashSet<>();
             for (int i = 0; i < f.tokens.size(); i++)
             {
-                final TokenGrant grant = token("tokens[" + i + "]", f.tokens.get(i));
-                if (!ids.add(grant.id))
-                {
-                    throw new ConfigException("tokens[" + i + "].id '" + grant.id + "' is used twice");
-                }
-                b.tokens.add(grant);
+                b.tokens.add(token("tokens[" + i + "]", f.tokens.get(i)));
             }
         }
         final Set<String> tokenIds = new HashSet<>();
@@ -278,7 +250,7 @@ public final class ConfigLoader
         {
             throw new ConfigException(key + " is null");
         }
-        if (null == e.id || e.id.isEmpty() || e.id.length() > 64 || !e.id.chars().allMatch(c -> c > ' ' && c < 0x7F))
+        if (null == e.id)
         {
             throw new ConfigException(key + ".id must be 1 to 64 printable ASCII characters");
         }
@@ -287,30 +259,15 @@ public final class ConfigLoader
             throw new ConfigException(key + ".sha256 must be 64 hex digits (the SHA-256 of the token; " +
                 "'bin/zerocp token' prints one)");
         }
-        final byte[] hash = HexFormat.of().parseHex(e.sha256);
-        final List<String> allow = null == e.allow ? List.of() : e.allow;
-        for (int j = 0; j < allow.size(); j++)
-        {
-            pattern(key + ".allow[" + j + "]", allow.get(j));
-        }
         return new TokenGrant(
             e.id,
-            hash,
-            allow,
+            HexFormat.of().parseHex(e.sha256),
+            null == e.allow ? List.of() : noNulls(key + ".allow", e.allow),
             null == e.create || e.create,
             null != e.admin && e.admin,
-            positive(key + ".max-regions", e.maxRegions, Long.MAX_VALUE),
-            positive(key + ".max-bytes", e.maxBytes, Long.MAX_VALUE),
-            positive(key + ".max-region-size", e.maxRegionSize, Long.MAX_VALUE));
-    }
-
-    static String pattern(final String key, final String pattern) throws ConfigException
-    {
-        if (!RegionNames.isValidPattern(pattern))
-        {
-            throw new ConfigException(key + " '" + pattern + "' is not a name pattern (name characters and *)");
-        }
-        return pattern;
+            orElse(e.maxRegions, Long.MAX_VALUE),
+            orElse(e.maxBytes, Long.MAX_VALUE),
+            orElse(e.maxRegionSize, Long.MAX_VALUE));
     }
 
     private static Set<PosixFilePermission> mode(final String key, final String text) throws ConfigException
@@ -323,38 +280,21 @@ public final class ConfigLoader
         return mode;
     }
 
-    private static String group(final String key, final String group) throws ConfigException
+    /** A JSON {@code null} in a list of patterns is no pattern. */
+    private static List<String> noNulls(final String key, final List<String> patterns) throws ConfigException
     {
-        if (null != group && (group.isEmpty() || !group.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")))
+        for (int i = 0; i < patterns.size(); i++)
         {
-            throw new ConfigException(key + " '" + group + "' is not a group name");
+            if (null == patterns.get(i))
+            {
+                throw new ConfigException(key + "[" + i + "] 'null' is not a name pattern (name characters and *)");
+            }
         }
-        return group;
+        return patterns;
     }
 
-    static long positive(final String key, final Long value, final long fallback) throws ConfigException
+    private static long orElse(final Long value, final long fallback)
     {
-        if (null == value)
-        {
-            return fallback;
-        }
-        if (value <= 0)
-        {
-            throw new ConfigException(key + " must be positive, not " + value);
-        }
-        return value;
-    }
-
-    private static long nonNegative(final String key, final Long value, final long fallback) throws ConfigException
-    {
-        if (null == value)
-        {
-            return fallback;
-        }
-        if (value < 0)
-        {
-            throw new ConfigException(key + " must not be negative, not " + value);
-        }
-        return value;
+        return null == value ? fallback : value;
     }
 }

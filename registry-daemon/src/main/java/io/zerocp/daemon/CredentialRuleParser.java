@@ -76,7 +76,11 @@ final class CredentialRuleParser
         final List<String> allow = null == e.allow ? List.of() : e.allow;
         for (int j = 0; j < allow.size(); j++)
         {
-            ConfigLoader.pattern(key + ".allow[" + j + "]", allow.get(j));
+            if (!io.zerocp.api.RegionNames.isValidPattern(allow.get(j)))
+            {
+                throw new ConfigException(key + ".allow[" + j + "] '" + allow.get(j) +
+                    "' is not a name pattern (name characters and *)");
+            }
         }
         final boolean readOnly = null != e.readOnly && e.readOnly;
         final TokenGrant grant = new TokenGrant(
@@ -85,11 +89,24 @@ final class CredentialRuleParser
             allow,
             !readOnly && (null == e.create || e.create),
             null != e.admin && e.admin,
-            ConfigLoader.positive(key + ".max-regions", e.maxRegions, Long.MAX_VALUE),
-            ConfigLoader.positive(key + ".max-bytes", e.maxBytes, Long.MAX_VALUE),
-            ConfigLoader.positive(key + ".max-region-size", e.maxRegionSize, Long.MAX_VALUE),
+            positive(key + ".max-regions", e.maxRegions),
+            positive(key + ".max-bytes", e.maxBytes),
+            positive(key + ".max-region-size", e.maxRegionSize),
             readOnly);
         return new CredentialRule(uid, gid, who, e.token, grant);
+    }
+
+    private static long positive(final String key, final Long value) throws ConfigException
+    {
+        if (null == value)
+        {
+            return Long.MAX_VALUE;
+        }
+        if (value <= 0)
+        {
+            throw new ConfigException(key + " must be positive, not " + value);
+        }
+        return value;
     }
 
     private static int id(final String key, final Long value) throws ConfigException

@@ -1,11 +1,6 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import org.agrona.CloseHelper;
-import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,26 +21,19 @@ public final class Daemon implements AutoCloseable
     private final DaemonConfig config;
     private final Conductor conductor;
     private final Thread thread;
-    private final List<AutoCloseable> resources;
     private final Registry registry;
     private final AccessPolicy access;
     private final boolean kernelCredentials;
     private volatile boolean closed;
 
     private Daemon(
-        final DaemonConfig config,
-        final Conductor conductor,
-        final Registry registry,
-        final AccessPolicy access,
-        final boolean kernelCredentials,
-        final List<AutoCloseable> resources)
+        final DaemonContext context, final DaemonCore core, final Conductor conductor, final boolean kernelCredentials)
     {
         this.kernelCredentials = kernelCredentials;
-        this.config = config;
+        this.config = context.config();
         this.conductor = conductor;
-        this.registry = registry;
-        this.access = access;
-        this.resources = resources;
+        this.registry = core.registry;
+        this.access = core.access;
         this.thread = new Thread(conductor, "zerocpd-conductor");
     }
 
@@ -56,99 +44,107 @@ public final class Daemon implements AutoCloseable
      */
     public static Daemon start(final DaemonConfig config) throws DaemonStartException
     {
-        final Daemon daemon = create(config, SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE,
-            new ProcfsProcessProbe());
+        final Daemon daemon = create(new DaemonContext(config));
         daemon.thread.start();
         return daemon;
     }
 
-    static Daemon create(
-        final DaemonConfig config, final EpochClock epochClock, final NanoClock nanoClock, final ProcessProbe probe)
-        throws DaemonStartException
+    /**
+     * Concludes the context (every configuration check, before anything is created), makes the directories, takes
+     * the locks, restores the state and binds the socket. A start that fails leaves nothing it created behind.
+     */
+    static Daemon create(final DaemonContext context) throws DaemonStartException
     {
+        try
+        {
+            context.conclude();
+        }
+        catch (final ConfigException ex)
+        {
+            throw new DaemonStartException(ex.getMessage(), true);
+        }
+        final DaemonConfig config = context.config();
+        final StartupPaths created = new StartupPaths();
         // Kept in closing order, the reverse of acquisition: the journal's last compaction must happen while this
         // process still holds the locks, or a successor could start and read the journal before it is complete.
         final List<AutoCloseable> resources = new ArrayList<>();
         try
         {
-            resources.add(0, InstanceLock.acquire(
-                config.socketPath.resolveSibling(config.socketPath.getFileName() + ".lock"),
-                "socket " + config.socketPath));
-            Files.createDirectories(config.shmDir);
-            Files.createDirectories(config.stateDir);
+            created.directory("--socket", context.socketPath().getParent());
+            created.directory("--shm-dir", config.shmDir);
+            created.directory("--state-dir", config.stateDir);
+            final String unsafe = RegionFiles.othersCanRename(config.shmDir);
+            if (null != unsafe)
+            {
+                // Safe all the same (every file operation after creation goes through the descriptor), but other
+                // users can rename, replace and delete region files there. See docs/security.md.
+                LOG.warn("shm dir {}: {}; other users can rename and delete region files in it (chmod +t {} or " +
+                    "chmod go-w {})", config.shmDir, unsafe, config.shmDir, config.shmDir);
+            }
+            created.fileUnlessPresent(context.socketLockPath());
+            resources.add(0, InstanceLock.acquire(context.socketLockPath(), "socket " + config.socketPath));
             // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.
             Files.setPosixFilePermissions(config.stateDir, FileModes.parse("0700"));
-            resources.add(0, InstanceLock.acquire(config.stateDir.resolve("lock"), "state directory " +
-                config.stateDir));
+            final Path stateLock = config.stateDir.resolve("lock");
+            created.fileUnlessPresent(stateLock);
+            resources.add(0, InstanceLock.acquire(stateLock, "state directory " + config.stateDir));
 
-            final DaemonCounters counters = new DaemonCounters();
-            final Conductor[] conductorRef = new Conductor[1];
-            final ProcessWatcher watcher = new ProcessWatcher(probe, config.livenessPollMs,
-                event -> conductorRef[0].post(event));
-            resources.add(0, watcher);
-            final LeaseTable leases = new LeaseTable(config.leaseTtlMs, nanoClock::nanoTime,
-                Scheduler.systemScheduler(), event -> conductorRef[0].post(event));
-            final StateJournal journal = StateJournal.open(config.stateDir);
-            resources.add(0, journal);
-            final Registry registry = new Registry(config, new RegionFiles(), leases, watcher, counters,
-                epochClock, nanoClock, journal);
-            journal.restoreInto(registry, probe);
-            registry.createStaticRegions();
-            UntrackedRegionFiles.log(config.shmDir, registry.regions());
-            final AccessPolicy access = new AccessPolicy(config.tokens);
-            if (!access.enabled())
+            created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME));
+            created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME + JournalFile.SPARE_SUFFIX));
+            final DaemonCore core = DaemonCore.open(context);
+            resources.add(0, core);
+            if (!core.access.enabled())
             {
                 LOG.warn("no tokens configured: authentication is OFF and any client that can reach {} may " +
                     "create and open regions (see docs/security.md)", config.socketPath);
             }
+            final Transport transport = Transports.open(config.transport, config.socketPath, config.socketMode,
+                SocketActivation.inheritedSocket(System.getenv(), ProcessHandle.current().pid()));
+            resources.add(0, transport); // until the conductor owns it
+            core.watcher.usePidfds(transport);
 
-            registry.publishGauges();
+            final List<AutoCloseable> closeOnStop = new ArrayList<>(resources);
+            final Conductor conductor = new Conductor(core, transport, () -> closeAll(closeOnStop));
             if (config.metricsPort > 0)
             {
                 // Named only here: the library's classes load only when a port is set.
-                resources.add(0, MetricsEndpoint.start(config.metricsPort, counters,
-                    top -> UidUsage.onConductor(() -> conductorRef[0], leases, top)));
+                closeOnStop.add(1, MetricsEndpoint.start(config.metricsPort, context.counters(),
+                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top)));
             }
-            final Transport transport = Transports.open(config.transport, config.socketPath, config.socketMode,
-                SocketActivation.inheritedSocket(System.getenv(), ProcessHandle.current().pid()));
-            watcher.usePidfds(transport);
-            final RequestHandler handler = new RequestHandler(config, registry, access,
-                new AuthThrottle(nanoClock, config.authFailuresPerSender, config.authFailuresGlobal,
-                    config.authFailureWindowMs),
-                probe, counters, new AdminRequests(registry, counters, epochClock), new RegionDescriptors());
-
-            final List<AutoCloseable> closeOnStop = new ArrayList<>(resources);
-            closeOnStop.add(0, transport); // first: the socket file goes before anything else stops
-            final Conductor conductor = new Conductor(transport, handler, registry, counters, nanoClock,
-                () -> closeAll(closeOnStop));
-            conductorRef[0] = conductor;
-            watcher.start();
+            core.watcher.start();
+            created.keep();
             LOG.info("zerocpd listening on {} ({}, mode {}), regions in {}, state in {}, {} region(s), " +
-                "{} session(s), lease {} ms, auth {}", config.socketPath, transport.name(), FileModes.format(config.socketMode),
-                config.shmDir, config.stateDir, registry.regionCount(), leases.size(), config.leaseTtlMs,
-                access.enabled() ? "on (" + config.tokens.size() + " token(s))" : "OFF");
-            return new Daemon(config, conductor, registry, access, transport.hasKernelCredentials(), closeOnStop);
-        }
-        catch (final InstanceLock.AlreadyRunningException ex)
-        {
-            closeAll(resources);
-            throw new DaemonStartException(ex.getMessage());
-        }
-        catch (final RegionException ex)
-        {
-            closeAll(resources);
-            throw new DaemonStartException("cannot create static region: " + ex.getMessage());
+                "{} session(s), lease {} ms, auth {}", config.socketPath, transport.name(),
+                FileModes.format(config.socketMode), config.shmDir, config.stateDir, core.registry.regionCount(),
+                core.registry.leases().size(), config.leaseTtlMs,
+                core.access.enabled() ? "on (" + config.tokens.size() + " token(s))" : "OFF");
+            return new Daemon(context, core, conductor, transport.givesCredentials());
         }
         catch (final ConfigException ex)
         {
-            closeAll(resources);
-            throw new DaemonStartException(ex.getMessage());
+            throw failed(resources, created, ex.getMessage(), true);
+        }
+        catch (final InstanceLock.AlreadyRunningException | JournalFile.UnknownVersionException ex)
+        {
+            throw failed(resources, created, ex.getMessage(), false);
+        }
+        catch (final RegionException ex)
+        {
+            throw failed(resources, created, "cannot create static region: " + ex.getMessage(), false);
         }
         catch (final IOException ex)
         {
-            closeAll(resources);
-            throw new DaemonStartException("cannot start: " + ex);
+            throw failed(resources, created, "cannot start: " + ex, false);
         }
+    }
+
+    private static DaemonStartException failed(
+        final List<AutoCloseable> resources, final StartupPaths created, final String message,
+        final boolean configuration)
+    {
+        closeAll(resources);
+        created.removeCreated();
+        return new DaemonStartException(message, configuration);
     }
 
     private static void closeAll(final List<AutoCloseable> resources)
@@ -232,9 +228,18 @@ public final class Daemon implements AutoCloseable
     /** The daemon could not start; the message is for the operator. */
     public static final class DaemonStartException extends Exception
     {
-        public DaemonStartException(final String message)
+        private final boolean configuration;
+
+        public DaemonStartException(final String message, final boolean configuration)
         {
             super(message, null, false, false);
+            this.configuration = configuration;
+        }
+
+        /** Whether the operator must change the configuration (exit code 2), rather than the machine's state. */
+        public boolean isConfiguration()
+        {
+            return configuration;
         }
     }
 }

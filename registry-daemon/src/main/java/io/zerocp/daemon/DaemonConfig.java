@@ -1,16 +1,20 @@
 package io.zerocp.daemon;
 
 import io.zerocp.api.Protocol;
+import io.zerocp.api.RegionNames;
 
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Everything the daemon is configured with, validated. Immutable; built by {@link ConfigLoader} or a {@link Builder}.
+ * Everything the daemon is configured with. Immutable; built by {@link ConfigLoader} (which only parses) or a
+ * {@link Builder}. {@link #validate()} holds every rule on the values, and {@link DaemonContext#conclude()} calls it
+ * once at start, with the checks against the machine (directories, socket path length, groups).
  */
 public final class DaemonConfig
 {
@@ -44,6 +48,17 @@ public final class DaemonConfig
     final long authFailureWindowMs;
     final int metricsPort;
     final TransportKind transport;
+    /** Bytes of the journal file and of its spare, allocated ahead so a full filesystem cannot cost a change. */
+    final long journalReserveBytes;
+    /**
+     * With authentication off, the most bytes all dynamic regions may take together; {@link #DEFAULT_OPEN_MAX_BYTES}
+     * means half the size of the shm directory's filesystem (see {@link DaemonContext#openMaxBytes()}).
+     */
+    final long openMaxBytes;
+
+    static final long DEFAULT_JOURNAL_RESERVE_BYTES = 4L << 20;
+    static final long MIN_JOURNAL_RESERVE_BYTES = 64L << 10;
+    static final long DEFAULT_OPEN_MAX_BYTES = -1;
 
     private DaemonConfig(final Builder b)
     {
@@ -67,6 +82,8 @@ public final class DaemonConfig
         authFailureWindowMs = b.authFailureWindowMs;
         metricsPort = b.metricsPort;
         transport = b.transport;
+        journalReserveBytes = b.journalReserveBytes;
+        openMaxBytes = b.openMaxBytes;
     }
 
     public static Builder builder()
@@ -104,6 +121,116 @@ public final class DaemonConfig
         return !tokens.isEmpty();
     }
 
+    /**
+     * Checks every value against its rule; the message names the config key (the flag of the same name wins over it).
+     *
+     * @return this config.
+     */
+    public DaemonConfig validate() throws ConfigException
+    {
+        positive("default-region-size", defaultRegionSize);
+        positive("max-region-size", maxRegionSize);
+        if (defaultRegionSize > maxRegionSize)
+        {
+            throw new ConfigException("default-region-size " + defaultRegionSize + " is above max-region-size " +
+                maxRegionSize);
+        }
+        positive("lease-ttl-ms", leaseTtlMs);
+        if (lingerMs < 0)
+        {
+            throw new ConfigException("linger-ms must not be negative, not " + lingerMs);
+        }
+        positive("liveness-poll-ms", livenessPollMs);
+        positive("auth-failures-per-sender", authFailuresPerSender);
+        positive("auth-failures-global", authFailuresGlobal);
+        positive("auth-failure-window-ms", authFailureWindowMs);
+        if (journalReserveBytes < MIN_JOURNAL_RESERVE_BYTES)
+        {
+            throw new ConfigException("journal-reserve-bytes must be at least " + MIN_JOURNAL_RESERVE_BYTES +
+                ", not " + journalReserveBytes);
+        }
+        if (openMaxBytes != DEFAULT_OPEN_MAX_BYTES)
+        {
+            positive("open-max-bytes", openMaxBytes);
+        }
+        if (metricsPort < 0 || metricsPort > 65535)
+        {
+            throw new ConfigException("metrics-port must be 0 (off) to 65535, not " + metricsPort);
+        }
+        for (int i = 0; i < regionModes.size(); i++)
+        {
+            final RegionMode mode = regionModes.get(i);
+            pattern("region-modes[" + i + "].pattern", mode.pattern());
+            final String group = mode.group();
+            if (null != group && (group.isEmpty() || !group.matches("[A-Za-z0-9_][A-Za-z0-9_.-]*")))
+            {
+                throw new ConfigException("region-modes[" + i + "].group '" + group + "' is not a group name");
+            }
+        }
+        final Set<String> staticNames = new HashSet<>();
+        for (int i = 0; i < staticRegions.size(); i++)
+        {
+            final StaticRegion region = staticRegions.get(i);
+            final String key = "regions[" + i + "]";
+            if (!RegionNames.isValid(region.name()))
+            {
+                throw new ConfigException(key + ".name must match [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+            }
+            if (!staticNames.add(region.name()))
+            {
+                throw new ConfigException(key + ".name '" + region.name() + "' is listed twice");
+            }
+            positive(key + ".size", region.size());
+            if (region.size() > maxRegionSize)
+            {
+                throw new ConfigException(key + ".size " + region.size() + " is above max-region-size");
+            }
+        }
+        for (int i = 0; i < privateRegions.size(); i++)
+        {
+            pattern("private-regions[" + i + "]", privateRegions.get(i));
+        }
+        final Set<String> ids = new HashSet<>();
+        for (int i = 0; i < tokens.size(); i++)
+        {
+            final TokenGrant grant = tokens.get(i);
+            final String key = "tokens[" + i + "]";
+            if (null == grant.id || grant.id.isEmpty() || grant.id.length() > 64 ||
+                !grant.id.chars().allMatch(c -> c > ' ' && c < 0x7F))
+            {
+                throw new ConfigException(key + ".id must be 1 to 64 printable ASCII characters");
+            }
+            for (int j = 0; j < grant.allow.size(); j++)
+            {
+                pattern(key + ".allow[" + j + "]", grant.allow.get(j));
+            }
+            positive(key + ".max-regions", grant.maxRegions);
+            positive(key + ".max-bytes", grant.maxBytes);
+            positive(key + ".max-region-size", grant.maxRegionSize);
+            if (!ids.add(grant.id))
+            {
+                throw new ConfigException(key + ".id '" + grant.id + "' is used twice");
+            }
+        }
+        return this;
+    }
+
+    private static void positive(final String key, final long value) throws ConfigException
+    {
+        if (value <= 0)
+        {
+            throw new ConfigException(key + " must be positive, not " + value);
+        }
+    }
+
+    private static void pattern(final String key, final String pattern) throws ConfigException
+    {
+        if (!RegionNames.isValidPattern(pattern))
+        {
+            throw new ConfigException(key + " '" + pattern + "' is not a name pattern (name characters and *)");
+        }
+    }
+
     /** Mutable builder; defaults reproduce the seed daemon. */
     public static final class Builder
     {
@@ -127,6 +254,8 @@ public final class DaemonConfig
         long authFailureWindowMs = 10_000;
         int metricsPort = 0;
         TransportKind transport = TransportKind.fromSystemProperty();
+        long journalReserveBytes = DEFAULT_JOURNAL_RESERVE_BYTES;
+        long openMaxBytes = DEFAULT_OPEN_MAX_BYTES;
 
         public Builder socketPath(final Path path)
         {
@@ -173,6 +302,18 @@ public final class DaemonConfig
         public Builder transport(final TransportKind kind)
         {
             this.transport = kind;
+            return this;
+        }
+
+        public Builder journalReserveBytes(final long bytes)
+        {
+            this.journalReserveBytes = bytes;
+            return this;
+        }
+
+        public Builder openMaxBytes(final long bytes)
+        {
+            this.openMaxBytes = bytes;
             return this;
         }
 

@@ -272,6 +272,12 @@ final class DatagramTransport implements Transport
     }
 
     @Override
+    public boolean givesCredentials()
+    {
+        return false;
+    }
+
+    @Override
     public String name()
     {
         return "junixsocket";

@@ -1,8 +1,9 @@
 package io.zerocp.daemon;
 
 /**
- * A message from a timer or watcher thread to the conductor: this session may have ended for {@code cause}. The
- * conductor re-checks before acting, because the session may have been renewed or ended meanwhile.
+ * A message from the process watcher's thread to the conductor: this session's process is gone. The conductor
+ * re-checks before acting, because the session may have ended meanwhile. (Lease expiry needs no message: it runs on
+ * the conductor thread itself, see {@link LeaseTable#expireDue}.)
  */
 record LivenessEvent(Session session, EndCause cause)
 {

@@ -16,7 +16,9 @@ enum RefusalLimit
     /** A hold past the token's quota of regions or bytes. */
     TOKEN_QUOTA("token_quota"),
     /** An AUTH refused because of recent failures (per sender or in all). */
-    AUTH_THROTTLE("auth_throttle");
+    AUTH_THROTTLE("auth_throttle"),
+    /** With auth off, {@code open-max-bytes} for all dynamic regions together. */
+    OPEN_MAX_BYTES("open_max_bytes");
 
     /** The {@code limit} label: stable, for dashboards and alerts. */
     final String label;

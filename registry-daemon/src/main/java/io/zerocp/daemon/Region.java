@@ -1,6 +1,6 @@
 package io.zerocp.daemon;
 
-import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -27,9 +27,14 @@ final class Region
     /** Why it is lingering (what took its last hold), for the reap counters; set with the deadline. */
     ReapCause reapCause;
     boolean removed;
+    /**
+     * Device and inode of the file the daemon made (or adopted) for this region: a descriptor opened later by name
+     * must be this file, or someone swapped it.
+     */
+    Object fileKey;
     /** Open descriptors handed out by GET_SHM_FD; kept for the region's life, closed when it goes. */
-    RandomAccessFile readWriteFile;
-    RandomAccessFile readOnlyFile;
+    FileChannel readWriteFile;
+    FileChannel readOnlyFile;
 
     Region(
         final String name,

@@ -5,11 +5,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Opens, caches and closes the descriptors that {@code GET_SHM_FD} passes to clients. A read-only descriptor is
- * opened {@code O_RDONLY}, so the kernel refuses a writable mapping of it whatever the client tries.
+ * opened {@code O_RDONLY}, so the kernel refuses a writable mapping of it whatever the client tries. Each is opened
+ * by name without following a link and must be the region's own file (same device and inode as when it was made),
+ * so a name swapped in a directory others can write never hands out another file.
  */
 final class RegionDescriptors
 {
@@ -24,17 +32,17 @@ final class RegionDescriptors
             {
                 if (null == region.readOnlyFile)
                 {
-                    region.readOnlyFile = new RandomAccessFile(region.path.toFile(), "r");
+                    region.readOnlyFile = open(region, StandardOpenOption.READ);
                 }
-                reply.attach(region.readOnlyFile.getFD());
+                reply.attach(OpenFiles.descriptor(region.readOnlyFile));
             }
             else
             {
                 if (null == region.readWriteFile)
                 {
-                    region.readWriteFile = new RandomAccessFile(region.path.toFile(), "rw");
+                    region.readWriteFile = open(region, StandardOpenOption.READ, StandardOpenOption.WRITE);
                 }
-                reply.attach(region.readWriteFile.getFD());
+                reply.attach(OpenFiles.descriptor(region.readWriteFile));
             }
             return true;
         }
@@ -42,6 +50,27 @@ final class RegionDescriptors
         {
             LOG.warn("cannot open a descriptor for {}: {}", region, ex.toString());
             return false;
+        }
+    }
+
+    private static FileChannel open(final Region region, final OpenOption... modes) throws IOException
+    {
+        final Set<OpenOption> options = new HashSet<>(Arrays.asList(modes));
+        options.add(LinkOption.NOFOLLOW_LINKS);
+        final FileChannel channel = FileChannel.open(region.path, options);
+        try
+        {
+            final Object key = OpenFiles.attributes(channel).fileKey();
+            if (null == region.fileKey || !region.fileKey.equals(key))
+            {
+                throw new IOException(region.path + " is no longer the file made for the region");
+            }
+            return channel;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietClose(channel);
+            throw ex;
         }
     }
 

@@ -15,13 +15,15 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
- * Creates, checks and unlinks region files, never following a link and never leaving a sparse file behind.
+ * Creates, checks and unlinks region files, never following a link and never leaving a sparse file behind. After a
+ * file is opened (by name, with {@code O_NOFOLLOW}, and {@code O_EXCL} when created), everything else is done through
+ * the descriptor ({@link OpenFiles}): a name swapped for a link meanwhile, in a directory others can write, can only
+ * make the operation fail, never reach another file.
  * <p>
  * tmpfs files are sparse: a file extended with {@code ftruncate} maps fine on a full tmpfs and then SIGBUSes the
  * first process that touches a page. JDK 17's {@code FileChannel.map} extends with {@code ftruncate} too (measured:
@@ -35,6 +37,51 @@ final class RegionFiles
     private static final int ZERO_CHUNK = 1 << 20;
 
     private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+    private final Runnable afterOpen;
+
+    RegionFiles()
+    {
+        this(() -> {});
+    }
+
+    /** @param afterOpen runs between creating a file and anything else done to it (tests race a rename there). */
+    RegionFiles(final Runnable afterOpen)
+    {
+        this.afterOpen = afterOpen;
+    }
+
+    /**
+     * Takes over a file this daemon's user already has at {@code path} for a static region: opened without following
+     * a link, checked (regular, {@code size} bytes, owned by this user) and given {@code mode}, all on its descriptor.
+     *
+     * @return its file key (device and inode).
+     * @throws RegionException NAME_IN_USE when it is not such a file.
+     */
+    Object adopt(final Path path, final long size, final Set<PosixFilePermission> mode) throws RegionException
+    {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS))
+        {
+            final BasicFileAttributes attributes = OpenFiles.attributes(channel);
+            if (!attributes.isRegularFile() || attributes.size() != size)
+            {
+                throw new RegionException(ErrorReply.NAME_IN_USE, path + " changed while it was being adopted");
+            }
+            // Only a file of the daemon's own user: one planted by someone else would stay theirs to read, write
+            // and truncate under every client.
+            if (OpenFiles.ownerUid(channel) != OpenFiles.ownUid())
+            {
+                throw new RegionException(ErrorReply.NAME_IN_USE, path + " belongs to another user; remove it or " +
+                    "choose another shm-dir");
+            }
+            OpenFiles.setMode(channel, mode);
+            return attributes.fileKey();
+        }
+        catch (final IOException ex)
+        {
+            throw new RegionException(ErrorReply.NAME_IN_USE, "cannot adopt " + path + ": " + ex.getMessage());
+        }
+    }
 
     /**
      * Creates {@code path} at full size with {@code mode}, optionally changing its group.
@@ -42,20 +89,21 @@ final class RegionFiles
      * @throws RegionException NAME_IN_USE when a file (or link) is in the way, NO_SPACE when tmpfs is full,
      *                         INTERNAL for other I/O failures.
      */
-    void create(final Path path, final long size, final Set<PosixFilePermission> mode, final GroupPrincipal group)
+    Object create(final Path path, final long size, final Set<PosixFilePermission> mode, final GroupPrincipal group)
         throws RegionException
     {
         try (FileChannel channel = FileChannel.open(path, CREATE_OPTIONS, PosixFilePermissions.asFileAttribute(mode)))
         {
-            // The umask may have narrowed the mode given at creation; set it exactly. The file was created by us
-            // with O_EXCL|O_NOFOLLOW, and the shm dir is sticky, so nobody can have swapped it for a link.
-            Files.setPosixFilePermissions(path, mode);
+            afterOpen.run();
+            // The umask may have narrowed the mode given at creation; set it exactly, on the descriptor: the name
+            // may already be someone else's link.
+            OpenFiles.setMode(channel, mode);
             if (null != group)
             {
-                Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setGroup(group);
+                OpenFiles.setGroup(channel, group);
             }
             reserve(channel, 0, size);
+            return OpenFiles.attributes(channel).fileKey();
         }
         catch (final FileAlreadyExistsException ex)
         {
@@ -81,6 +129,39 @@ final class RegionFiles
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
         {
             reserve(channel, channel.size(), size);
+        }
+    }
+
+    /**
+     * @return why {@code dir} lets other users swap region files (group or others may write it and it has no sticky
+     * bit), or {@code null} when it does not.
+     */
+    static String othersCanRename(final Path dir)
+    {
+        try
+        {
+            final int mode = (Integer)Files.getAttribute(dir, "unix:mode");
+            final boolean sticky = 0 != (mode & 01000);
+            final boolean othersWrite = 0 != (mode & 0022);
+            return othersWrite && !sticky ? String.format("it is mode %04o: others may write it and it has no " +
+                "sticky bit", mode & 07777) : null;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+
+    /** @return the file key (device and inode) of what is at {@code path}, not following a link; null if none. */
+    static Object fileKey(final Path path)
+    {
+        try
+        {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        }
+        catch (final IOException ex)
+        {
+            return null;
         }
     }
 

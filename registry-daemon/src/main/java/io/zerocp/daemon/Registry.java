@@ -2,106 +2,85 @@ package io.zerocp.daemon;
 
 import io.zerocp.api.ErrorReply;
 import io.zerocp.api.Protocol;
-import io.zerocp.api.RegionNames;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.NanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
- * The daemon's state and its rules: regions by name, sessions and their holds, per-token usage, and when a region
- * goes. Owned by the conductor thread, so nothing here is locked.
+ * The daemon's state and its rules, as the conductor sees it: it makes and removes regions (files, table, journal)
+ * and decides what happens when a region loses its last hold. The parts keep one job each: {@link RegionTable}
+ * (regions by name), {@link SessionBook} (sessions, holds, token quotas), {@link RegionFilePolicy} (file mode, group,
+ * privacy), {@link RegionReaper} (linger). Conductor thread only, so nothing here is locked.
  */
-final class Registry
+final class Registry implements DurableState
 {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
 
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-        Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-
     private final DaemonConfig config;
+    private final RegionTable regions = new RegionTable();
+    private final SessionBook sessions;
+    private final RegionFilePolicy policy;
+    private final RegionReaper reaper;
     private final RegionFiles files;
-    private final LeaseTable leases;
-    private final ProcessWatcher watcher;
     private final DaemonCounters counters;
     private final EpochClock epochClock;
     private final NanoClock nanoClock;
     private final RegistryJournal journal;
-    private final HashMap<NameKey, Region> regions = new HashMap<>();
-    private final ArrayList<Region> lingering = new ArrayList<>();
-    private final IdentityHashMap<TokenGrant, long[]> usage = new IdentityHashMap<>();
-    private final Map<String, GroupPrincipal> groups = new HashMap<>();
-    private final long lingerNs;
-    private long totalBytes;
-    private List<TokenGrant> tokens;
+    private final Consumer<Session> endExpired = session -> endSession(session, EndCause.LEASE_EXPIRY);
 
     Registry(
-        final DaemonConfig config,
-        final RegionFiles files,
-        final LeaseTable leases,
-        final ProcessWatcher watcher,
-        final DaemonCounters counters,
-        final EpochClock epochClock,
-        final NanoClock nanoClock,
-        final RegistryJournal journal) throws ConfigException
+        final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
+        final RegistryJournal journal)
     {
-        this.config = config;
+        this(context, leases, watcher, journal, new RegionFiles());
+    }
+
+    /** @param files how region files are made (tests race a rename into it). */
+    Registry(
+        final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
+        final RegistryJournal journal, final RegionFiles files)
+    {
         this.files = files;
-        this.leases = leases;
-        this.watcher = watcher;
-        this.counters = counters;
-        this.epochClock = epochClock;
-        this.nanoClock = nanoClock;
+        this.config = context.config();
+        this.policy = context.filePolicy();
+        this.counters = context.counters();
+        this.epochClock = context.epochClock();
+        this.nanoClock = context.nanoClock();
         this.journal = journal;
-        this.lingerNs = TimeUnit.MILLISECONDS.toNanos(config.lingerMs);
-        this.tokens = config.tokens;
-        for (final DaemonConfig.RegionMode mode : config.regionModes)
-        {
-            if (null != mode.group() && !groups.containsKey(mode.group()))
-            {
-                try
-                {
-                    groups.put(mode.group(), FileSystems.getDefault().getUserPrincipalLookupService()
-                        .lookupPrincipalByGroupName(mode.group()));
-                }
-                catch (final IOException ex)
-                {
-                    throw new ConfigException("region-modes: group '" + mode.group() + "' does not exist");
-                }
-            }
-        }
+        this.sessions = new SessionBook(context, leases, watcher, journal);
+        this.reaper = new RegionReaper(TimeUnit.MILLISECONDS.toNanos(config.lingerMs));
     }
 
     Region find(final NameKey key)
     {
-        return regions.get(key);
+        return regions.find(key);
     }
 
     Region find(final String name)
     {
-        return regions.get(NameKey.of(name));
+        return regions.find(name);
     }
 
-    Collection<Region> regions()
+    @Override
+    public Collection<Region> regions()
     {
-        return regions.values();
+        return regions.all();
+    }
+
+    @Override
+    public Collection<Session> sessions()
+    {
+        return sessions.leases().sessions();
     }
 
     int regionCount()
@@ -111,24 +90,38 @@ final class Registry
 
     long totalBytes()
     {
-        return totalBytes;
+        return regions.totalBytes();
     }
 
-    private void added(final Region region)
+    /** Bytes of the regions made on request (not in the config). */
+    long dynamicBytes()
     {
-        regions.put(region.key, region);
-        totalBytes += region.size;
-        publishGauges();
-    }
-
-    void publishGauges()
-    {
-        counters.gauges(regions.size(), totalBytes, leases.size());
+        return regions.dynamicBytes();
     }
 
     LeaseTable leases()
     {
-        return leases;
+        return sessions.leases();
+    }
+
+    SessionBook sessionBook()
+    {
+        return sessions;
+    }
+
+    List<TokenGrant> tokens()
+    {
+        return sessions.tokens();
+    }
+
+    boolean isPrivate(final String name)
+    {
+        return policy.isPrivate(name);
+    }
+
+    void publishGauges()
+    {
+        counters.gauges(regions.size(), regions.totalBytes(), sessions.leases().size());
     }
 
     Path pathOf(final String name)
@@ -166,26 +159,12 @@ final class Registry
         final Region region = new Region(name, path, size, true, isPrivate(name), epochClock.time());
         if (onDisk == size)
         {
-            // Only a file of the daemon's own user: one planted by someone else would stay theirs to read, write
-            // and truncate under every client.
-            if (!RegionFiles.isOwnedByThisProcess(path))
-            {
-                throw new RegionException(ErrorReply.NAME_IN_USE, path + " belongs to another user; remove it or " +
-                    "choose another shm-dir");
-            }
-            try
-            {
-                Files.setPosixFilePermissions(path, modeFor(name));
-            }
-            catch (final IOException ex)
-            {
-                throw new RegionException(ErrorReply.INTERNAL, "cannot set the mode of " + path + ": " + ex);
-            }
+            region.fileKey = files.adopt(path, size, policy.modeFor(name));
             LOG.info("adopted existing file {} for static region {}", path, name);
         }
         else
         {
-            files.create(path, size, modeFor(name), groupFor(name));
+            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
             counters.regionCreated();
         }
         added(region);
@@ -211,7 +190,7 @@ final class Registry
         journal.regionCreated(region);
         try
         {
-            files.create(path, size, modeFor(name), groupFor(name));
+            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
         }
         catch (final RegionException ex)
         {
@@ -262,228 +241,159 @@ final class Registry
             return null;
         }
         final Region region = new Region(name, path, size, isStatic, isPrivate(name), createdEpochMs);
+        region.fileKey = RegionFiles.fileKey(path);
         added(region);
         return region;
     }
 
-    /**
-     * Checks the quotas of the session's token for one more hold on {@code region} (or a region of {@code size}).
-     */
+    private void added(final Region region)
+    {
+        regions.add(region);
+        publishGauges();
+    }
+
+    /** Checks the quotas of the session's token for one more hold of a region of {@code size} bytes. */
     boolean withinQuota(final Session session, final long size)
     {
-        final TokenGrant grant = session.grant;
-        if (null == grant || grant == TokenGrant.OPEN)
-        {
-            return true;
-        }
-        final long[] used = usage.get(grant);
-        final long regionsHeld = null == used ? 0 : used[0];
-        final long bytesHeld = null == used ? 0 : used[1];
-        return regionsHeld + 1 <= grant.maxRegions && bytesHeld + size <= grant.maxBytes;
+        return sessions.withinQuota(session, size);
     }
 
     /** Records a hold; a repeated hold by the same session is one hold. */
     void hold(final Session session, final Region region)
     {
-        if (session.holds.add(region))
+        if (sessions.hold(session, region))
         {
-            region.holders++;
-            region.hadHolds = true;
-            if (region.reapDeadlineNs != 0)
-            {
-                region.reapDeadlineNs = 0;
-                lingering.remove(region);
-            }
-            session.bytesHeld += region.size;
-            account(session.grant, 1, region.size);
-            journal.holdAdded(session, region);
+            reaper.cancel(region);
         }
     }
 
     /** Drops a hold; the region goes (after the linger) when it was the last. */
     boolean release(final Session session, final Region region)
     {
-        if (!session.holds.remove(region))
+        if (!sessions.release(session, region))
         {
             return false;
         }
-        dropHold(session, region, ReapCause.RELEASE);
-        journal.holdRemoved(session, region);
+        onUnheld(region, ReapCause.RELEASE);
         return true;
     }
 
-    private void dropHold(final Session session, final Region region, final ReapCause cause)
-    {
-        region.holders--;
-        session.bytesHeld -= region.size;
-        account(session.grant, -1, -region.size);
-        if (region.isReapable() && !region.removed)
-        {
-            if (lingerNs == 0)
-            {
-                remove(region, "its last hold went");
-                counters.regionReaped(cause);
-            }
-            else
-            {
-                region.reapDeadlineNs = nanoClock.nanoTime() + lingerNs;
-                region.reapCause = cause;
-                lingering.add(region);
-            }
-        }
-    }
-
-    /** Sets the token a session authenticated with, moving its usage over. */
     void grant(final Session session, final TokenGrant grant)
     {
-        if (session.grant == grant)
-        {
-            return;
-        }
-        account(session.grant, -session.holds.size(), -session.bytesHeld);
-        session.grant = grant;
-        account(grant, session.holds.size(), session.bytesHeld);
-        journal.sessionUpdated(session);
+        sessions.grant(session, grant);
     }
 
-    /**
-     * Moves every authenticated session to the grant of the same id in {@code tokens} (a reload). A session whose
-     * token is gone or has a new hash loses its authentication but keeps its lease and holds; with no tokens at all
-     * (auth off) every session gets the open grant.
-     *
-     * @return how many sessions lost their authentication.
-     */
+    /** See {@link SessionBook#rebindGrants}. */
     int rebindGrants(final List<TokenGrant> tokens)
     {
-        int revoked = 0;
-        for (final Session session : leases.sessions())
-        {
-            final TokenGrant old = session.grant;
-            if (null != old && null == old.sha256 && old != TokenGrant.OPEN)
-            {
-                continue; // granted by credential rules: those are read at start only
-            }
-            TokenGrant replacement = null;
-            if (tokens.isEmpty())
-            {
-                replacement = TokenGrant.OPEN;
-            }
-            else if (null != old)
-            {
-                for (final TokenGrant candidate : tokens)
-                {
-                    if (candidate.id.equals(old.id) && Arrays.equals(candidate.sha256, old.sha256))
-                    {
-                        replacement = candidate;
-                        break;
-                    }
-                }
-            }
-            if (null != old && null == replacement)
-            {
-                revoked++;
-                LOG.info("{} lost {}: it was removed or changed", session, old);
-            }
-            grant(session, replacement);
-        }
-        usage.keySet().removeIf(g -> null != g.sha256 && !tokens.contains(g));
-        this.tokens = List.copyOf(tokens);
-        return revoked;
+        return sessions.rebindGrants(tokens);
     }
 
     Session startSession(final ClientAddress address)
     {
-        final Session session = leases.start(address, epochClock.time());
-        counters.sessionStarted();
+        final Session session = sessions.start(address);
         publishGauges();
-        journal.sessionStarted(session);
-        LOG.info("{} started", session);
         return session;
     }
 
     ProcessWatcher processWatcher()
     {
-        return watcher;
+        return sessions.watcher();
     }
 
     void watchProcess(final Session session, final long pid, final long startTicks)
     {
-        watchProcess(session, pid, startTicks, -1);
+        sessions.watchProcess(session, pid, startTicks, -1);
     }
 
     /** @param pidfd a pidfd on the process that the watcher now owns, or -1 to open one (or poll). */
     void watchProcess(final Session session, final long pid, final long startTicks, final int pidfd)
     {
-        session.processId = pid;
-        session.processStartTicks = startTicks;
-        watcher.watch(session, pid, startTicks, pidfd);
-        journal.sessionUpdated(session);
+        sessions.watchProcess(session, pid, startTicks, pidfd);
     }
 
     /** Ends a session: every hold goes, then the lease. Safe to call twice. */
     void endSession(final Session session, final EndCause cause)
     {
-        if (session.ended)
+        final List<Region> held = sessions.end(session, cause);
+        for (int i = 0, n = held.size(); i < n; i++)
+        {
+            onUnheld(held.get(i), ReapCause.of(cause));
+        }
+        publishGauges();
+    }
+
+    private void onUnheld(final Region region, final ReapCause cause)
+    {
+        if (!region.isReapable() || region.removed)
         {
             return;
         }
-        final List<Region> held = new ArrayList<>(session.holds);
-        session.holds.clear();
-        for (final Region region : held)
+        if (reaper.removesAtOnce())
         {
-            dropHold(session, region, ReapCause.of(cause));
+            remove(region, "its last hold went");
+            counters.regionReaped(cause);
         }
-        watcher.unwatch(session);
-        leases.remove(session);
-        counters.sessionEnded(cause);
-        publishGauges();
-        journal.sessionEnded(session);
-        LOG.info("{} ended: {}; released {} hold(s)", session, cause.description, held.size());
+        else
+        {
+            region.reapCause = cause;
+            reaper.startLinger(region, nanoClock.nanoTime());
+        }
+    }
+
+    /** Ends the sessions whose lease ran out (a duty cycle's timer step). @return how many. */
+    int expireLeases()
+    {
+        return sessions.leases().expireDue(endExpired);
     }
 
     /** Marks a point where no change is half made (end of a duty cycle): the journal may compact now. */
     void checkpoint()
     {
-        journal.checkpoint();
+        journal.checkpoint(this);
+    }
+
+    /** Whether a request may change the state now: its changes can be recorded (see {@link StateJournal}). */
+    boolean canRecordChange()
+    {
+        return journal.hasRoomForChange(this);
+    }
+
+    /** Changes not recorded since start; see {@link RegistryJournal#failures()}. */
+    long unrecordedChanges()
+    {
+        return journal.failures();
+    }
+
+    /** Rewrites the journal as the state alone (the last step of a clean stop). */
+    void persist() throws IOException
+    {
+        journal.compact(this);
     }
 
     /** Starts the linger of a region that has no holders left (after a restore). */
     void scheduleReap(final Region region)
     {
-        if (region.reapDeadlineNs == 0 && region.isReapable() && !region.removed)
+        if (region.isReapable() && !region.removed)
         {
-            region.reapDeadlineNs = nanoClock.nanoTime() + Math.max(1, lingerNs);
             region.reapCause = ReapCause.RESTORE;
-            lingering.add(region);
+            reaper.startLinger(region, nanoClock.nanoTime());
         }
-    }
-
-    List<TokenGrant> tokens()
-    {
-        return tokens;
     }
 
     /** Unlinks lingering regions whose time has come. @return how many went. */
     int reapDue(final long nowNs)
     {
-        if (lingering.isEmpty())
-        {
-            return 0;
-        }
+        final List<Region> due = reaper.takeDue(nowNs);
         int reaped = 0;
-        for (int i = lingering.size() - 1; i >= 0; i--)
+        for (int i = 0, n = due.size(); i < n; i++)
         {
-            final Region region = lingering.get(i);
-            if (nowNs - region.reapDeadlineNs >= 0)
+            final Region region = due.get(i);
+            if (region.isReapable() && !region.removed)
             {
-                lingering.remove(i);
-                region.reapDeadlineNs = 0;
-                if (region.isReapable() && !region.removed)
-                {
-                    remove(region, "its last hold went");
-                    counters.regionReaped(null == region.reapCause ? ReapCause.RELEASE : region.reapCause);
-                    reaped++;
-                }
+                remove(region, "its last hold went");
+                counters.regionReaped(null == region.reapCause ? ReapCause.RELEASE : region.reapCause);
+                reaped++;
             }
         }
         return reaped;
@@ -492,28 +402,20 @@ final class Registry
     /** Nanoseconds until the next lingering region is due, or {@code Long.MAX_VALUE}. */
     long nanosToNextReap(final long nowNs)
     {
-        long next = Long.MAX_VALUE;
-        for (int i = 0, n = lingering.size(); i < n; i++)
-        {
-            next = Math.min(next, Math.max(0, lingering.get(i).reapDeadlineNs - nowNs));
-        }
-        return next;
+        return reaper.nanosToNext(nowNs);
+    }
+
+    /** Nanoseconds until a lease may next expire, or {@code Long.MAX_VALUE}. */
+    long nanosToNextExpiry()
+    {
+        return sessions.leases().nanosToNextExpiry();
     }
 
     /** Admin delete: drops every hold on the region and unlinks it. Static regions cannot be deleted. */
     void delete(final Region region)
     {
-        for (final Session session : leases.sessions())
-        {
-            if (session.holds.remove(region))
-            {
-                region.holders--;
-                session.bytesHeld -= region.size;
-                account(session.grant, -1, -region.size);
-                journal.holdRemoved(session, region);
-            }
-        }
-        lingering.remove(region);
+        sessions.releaseAll(region);
+        reaper.cancel(region);
         remove(region, "an operator deleted it");
         counters.regionDeleted();
     }
@@ -521,8 +423,7 @@ final class Registry
     private void remove(final Region region, final String why)
     {
         region.removed = true;
-        regions.remove(region.key);
-        totalBytes -= region.size;
+        regions.remove(region);
         publishGauges();
         RegionDescriptors.close(region);
         try
@@ -535,60 +436,5 @@ final class Registry
         }
         journal.regionRemoved(region);
         LOG.info("reaped region {} ({} bytes): {}", region.name, region.size, why);
-    }
-
-    private void account(final TokenGrant grant, final long regionsDelta, final long bytesDelta)
-    {
-        if (null == grant || grant == TokenGrant.OPEN || (regionsDelta == 0 && bytesDelta == 0))
-        {
-            return;
-        }
-        final long[] used = usage.computeIfAbsent(grant, g -> new long[2]);
-        used[0] += regionsDelta;
-        used[1] += bytesDelta;
-    }
-
-    boolean isPrivate(final String name)
-    {
-        for (final String pattern : config.privateRegions)
-        {
-            if (RegionNames.matches(pattern, name))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Set<PosixFilePermission> modeFor(final String name)
-    {
-        if (isPrivate(name))
-        {
-            return OWNER_ONLY; // private regions are reached by descriptor only, so nobody else needs the file
-        }
-        for (final DaemonConfig.RegionMode mode : config.regionModes)
-        {
-            if (RegionNames.matches(mode.pattern(), name))
-            {
-                return mode.mode();
-            }
-        }
-        return config.regionMode;
-    }
-
-    private GroupPrincipal groupFor(final String name)
-    {
-        if (isPrivate(name))
-        {
-            return null;
-        }
-        for (final DaemonConfig.RegionMode mode : config.regionModes)
-        {
-            if (RegionNames.matches(mode.pattern(), name))
-            {
-                return null == mode.group() ? null : groups.get(mode.group());
-            }
-        }
-        return null;
     }
 }

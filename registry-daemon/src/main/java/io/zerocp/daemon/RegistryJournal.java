@@ -40,8 +40,25 @@ interface RegistryJournal extends AutoCloseable
     {
     }
 
-    /** A point between changes, where the journal may compact itself. */
-    default void checkpoint()
+    /** A point between changes, where the journal may compact itself to {@code state}. */
+    default void checkpoint(final DurableState state)
+    {
+    }
+
+    /** Whether a request may change the state now (the journal has room for it). */
+    default boolean hasRoomForChange(final DurableState state)
+    {
+        return true;
+    }
+
+    /** How many changes could not be recorded since start; a request whose changes raised it is not durable. */
+    default long failures()
+    {
+        return 0;
+    }
+
+    /** Rewrites the journal as {@code state} alone (at start and at a clean stop). */
+    default void compact(final DurableState state) throws java.io.IOException
     {
     }
 

@@ -27,6 +27,7 @@ final class RequestHandler
     private final DaemonCounters counters;
     private final AdminRequests admin;
     private final RegionDescriptors descriptors;
+    private final long openMaxBytes;
     private final Request request = new Request();
     private final NameKey lookupKey = NameKey.flyweight();
     private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
@@ -36,24 +37,18 @@ final class RequestHandler
     private final CredentialPolicy credentials;
     private Verb lastVerb;
 
-    RequestHandler(
-        final DaemonConfig config,
-        final Registry registry,
-        final AccessPolicy access,
-        final AuthThrottle throttle,
-        final ProcessProbe probe,
-        final DaemonCounters counters,
-        final AdminRequests admin,
-        final RegionDescriptors descriptors)
+    RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
     {
-        this.config = config;
+        this.config = context.config();
         this.registry = registry;
         this.access = access;
-        this.throttle = throttle;
-        this.probe = probe;
-        this.counters = counters;
-        this.admin = admin;
-        this.descriptors = descriptors;
+        this.throttle = new AuthThrottle(context.nanoClock(), config.authFailuresPerSender, config.authFailuresGlobal,
+            config.authFailureWindowMs);
+        this.probe = context.probe();
+        this.counters = context.counters();
+        this.admin = new AdminRequests(registry, counters, context.epochClock());
+        this.descriptors = new RegionDescriptors();
+        this.openMaxBytes = context.openMaxBytes();
         this.credentials = new CredentialPolicy(config.credentialRules);
         if (credentials.enabled() && !config.tokens.isEmpty())
         {
@@ -88,8 +83,19 @@ final class RequestHandler
     void onRequest(final byte[] bytes, final int length, final Sender sender, final ReplyBuffer reply)
     {
         this.sender = sender;
-        final ClientAddress address = sender.senderKey();
         lastVerb = null;
+        final long unrecordedBefore = registry.unrecordedChanges();
+        handle(bytes, length, sender.senderKey(), reply);
+        if (registry.unrecordedChanges() != unrecordedBefore)
+        {
+            // A change this request made could not be journaled: a restart would not know it, so it is no OK.
+            reply.clear();
+            error(reply, ErrorReply.NOT_DURABLE);
+        }
+    }
+
+    private void handle(final byte[] bytes, final int length, final ClientAddress address, final ReplyBuffer reply)
+    {
         if (length > Protocol.MAX_REQUEST_LENGTH)
         {
             counters.request(null);
@@ -241,6 +247,16 @@ final class RequestHandler
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
+            if (grant == TokenGrant.OPEN && registry.dynamicBytes() + createSize > openMaxBytes)
+            {
+                counters.refused(RefusalLimit.OPEN_MAX_BYTES); // auth off: all dynamic regions share one cap
+                error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (!canRecordChange(reply))
+            {
+                return;
+            }
             try
             {
                 region = registry.create(name, createSize);
@@ -269,6 +285,10 @@ final class RequestHandler
             {
                 counters.refused(RefusalLimit.TOKEN_QUOTA);
                 error(reply, ErrorReply.QUOTA_EXCEEDED);
+                return;
+            }
+            if (!canRecordChange(reply))
+            {
                 return;
             }
             registry.hold(session, region);
@@ -324,6 +344,11 @@ final class RequestHandler
             return;
         }
 
+        if ((null == existing || existing.processId != pid || existing.processStartTicks != startTicks) &&
+            !canRecordChange(reply))
+        {
+            return;
+        }
         Session session = existing;
         if (null != session && session.processId > 0 &&
             (session.processId != pid || session.processStartTicks != startTicks))
@@ -357,6 +382,8 @@ final class RequestHandler
 
     private void onRelease(final Session session, final ReplyBuffer reply)
     {
+        // No check first: a release only shrinks the state, which is what lets a full journal compact again. If it
+        // cannot be recorded, onRequest answers Not durable, and the client's retry is answered when it is recorded.
         if (request.hasName())
         {
             if (null != session)
@@ -397,6 +424,10 @@ final class RequestHandler
             LOG.warn("failed AUTH from {}{}", sender.senderKey(), // never the token
                 sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" : "");
             error(reply, ErrorReply.UNAUTHORIZED);
+            return;
+        }
+        if (!canRecordChange(reply))
+        {
             return;
         }
         final Session session = null != existing ? existing : startSession(false, reply); // a grant expires
@@ -501,6 +532,20 @@ final class RequestHandler
             }
         }
         return session;
+    }
+
+    /**
+     * Checked before a request grows the state, so a change is made only when it can be journaled. (Releases and
+     * deletes are not checked first: see {@link #onRelease}.)
+     */
+    private boolean canRecordChange(final ReplyBuffer reply)
+    {
+        if (registry.canRecordChange())
+        {
+            return true;
+        }
+        error(reply, ErrorReply.NOT_DURABLE);
+        return false;
     }
 
     private static boolean isAuthenticated(final Session session)

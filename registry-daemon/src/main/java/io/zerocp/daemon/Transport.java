@@ -75,6 +75,9 @@ interface Transport extends Sender, AutoCloseable
     /** Makes a blocked or the next {@link #awaitReadable} return at once. Safe from any thread. */
     void wakeup();
 
+    /** @return whether requests come with the kernel's pid, uid and gid (the native transport's do). */
+    boolean givesCredentials();
+
     /** @return a short name for logs and {@code STATS}: "native" or "junixsocket". */
     String name();
 

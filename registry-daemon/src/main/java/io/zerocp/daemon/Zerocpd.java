@@ -84,7 +84,7 @@ public final class Zerocpd implements Callable<Integer>
         catch (final Daemon.DaemonStartException ex)
         {
             System.err.println("zerocpd: " + ex.getMessage());
-            return 1;
+            return ex.isConfiguration() ? 2 : 1;
         }
 
         // SIGTERM and SIGINT: finish the request in hand, persist, remove the socket file, exit 0. The hook covers

@@ -87,6 +87,7 @@ final class NativeTransport implements Transport
     private final HashMap<ClientAddress, ClientAddress> addresses = new HashMap<>();
     private final Object wakeLock = new Object();
     private final boolean passPidfd;
+    private final boolean passCredentials = !"false".equals(System.getProperty("zerocp.transport.credentials"));
     /** False for a socket passed by a supervisor (socket activation): its file is the supervisor's. */
     private final boolean ownsSocketFile;
     private final int fd;
@@ -819,6 +820,12 @@ final class NativeTransport implements Transport
                 throw new IllegalStateException("write(eventfd)", t);
             }
         }
+    }
+
+    @Override
+    public boolean givesCredentials()
+    {
+        return passCredentials;
     }
 
     @Override

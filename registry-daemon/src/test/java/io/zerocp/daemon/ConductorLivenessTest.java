@@ -1,6 +1,5 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import io.zerocp.daemon.testkit.RawClient;
 import io.zerocp.daemon.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
@@ -22,14 +21,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The real conductor, request handler and registry on one thread, the test's: requests arrive over a real socket,
- * the lease timer and the process watcher are run by hand, and time is a counter. So each step of "a liveness event
- * arrives, the conductor decides" happens exactly when the test says.
+ * the process watcher is run by hand, the lease timer runs in the conductor's duty cycle, and time is a counter. So
+ * each step of "a deadline passes or a liveness event arrives, the conductor decides" happens exactly when the test
+ * says, with no sleeps.
  */
 class ConductorLivenessTest
 {
     private static final long TTL_MS = 10_000;
     private static final long LINGER_MS = 50;
-    private static final long WHEEL_SPAN_MS = TimeUnit.NANOSECONDS.toMillis(1L << 30) + 1;
+    /** How late a lease may end: two of the timer's buckets (see LeaseTable), rounded up. */
+    private static final long EXPIRY_SLACK_MS = 2 * (TimeUnit.NANOSECONDS.toMillis((1L << 30) >> LeaseTable.TICK_SHIFT) + 1);
     private static final long CLIENT_PID = 4242;
     private static final long OTHER_PID = 4343;
 
@@ -37,12 +38,14 @@ class ConductorLivenessTest
     private final AtomicLong nowNs = new AtomicLong(TimeUnit.DAYS.toNanos(1) + 31_337);
     private final Map<Long, Long> ticksByPid = new ConcurrentHashMap<>();
     private final ProcessProbe probe = pid -> ticksByPid.getOrDefault(pid, ProcessProbe.DEAD);
-    private final DaemonCounters counters = new DaemonCounters();
+    private DaemonCounters counters;
+    private DaemonCore core;
     private ProcessWatcher watcher;
     private LeaseTable leases;
     private Registry registry;
     private Transport transport;
     private Conductor conductor;
+    private ConductorInbox inbox;
     private RawClient client;
 
     @BeforeEach
@@ -57,19 +60,17 @@ class ConductorLivenessTest
             .lingerMs(LINGER_MS)
             .transport(TransportKind.JUNIXSOCKET) // the probe's fake pids are claims: address-only identity
             .build();
-        final Conductor[] conductorRef = new Conductor[1];
-        watcher = new ProcessWatcher(probe, 10, event -> conductorRef[0].post(event)); // scanned by hand
-        leases = new LeaseTable(TTL_MS, nowNs::get, Scheduler.disabledScheduler(),
-            event -> conductorRef[0].post(event));
-        registry = new Registry(config, new RegionFiles(), leases, watcher, counters, () -> 0L, nowNs::get,
-            RegistryJournal.NONE);
-        registry.createStaticRegions();
+        final DaemonContext context = new DaemonContext(config).nanoClock(nowNs::get).epochClock(() -> 0L)
+            .processProbe(probe).conclude();
+        Files.createDirectories(config.stateDir);
+        core = DaemonCore.open(context);
+        counters = context.counters();
+        watcher = core.watcher; // never started: scanned by hand
+        registry = core.registry;
+        leases = registry.leases();
         transport = Transports.bind(config.transport, config.socketPath, config.socketMode);
-        final RequestHandler handler = new RequestHandler(config, registry, new AccessPolicy(config.tokens),
-            new AuthThrottle(nowNs::get, 5, 50, 10_000), probe, counters, new AdminRequests(registry, counters, () -> 0L),
-            new RegionDescriptors());
-        conductor = new Conductor(transport, handler, registry, counters, nowNs::get, () -> {});
-        conductorRef[0] = conductor;
+        conductor = new Conductor(core, transport, () -> {});
+        inbox = context.inbox();
         client = new RawClient(dirs.socket());
     }
 
@@ -78,7 +79,7 @@ class ConductorLivenessTest
     {
         client.close();
         transport.close();
-        watcher.close();
+        core.close();
         dirs.close();
     }
 
@@ -94,10 +95,9 @@ class ConductorLivenessTest
         nowNs.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
     }
 
-    /** Lets the lease timer fire whatever is due, and the conductor act on it. */
+    /** One duty cycle with no request: the lease timer and the reaper run. */
     private void runTimers() throws Exception
     {
-        leases.cleanUp();
         conductor.doWork();
     }
 
@@ -115,20 +115,24 @@ class ConductorLivenessTest
     }
 
     @Test
-    void expiryOfASessionHeardFromMeanwhileReArmsItAndSilenceThenEndsIt() throws Exception
+    void aSessionHeardFromMeanwhileLivesOnAndSilenceEndsItWithinTheTimersSlackOfItsTtl() throws Exception
     {
         final Session session = registerWithRegion("renewed");
 
         advanceMs(TTL_MS / 2);
         assertEquals("PONG", ask("PING"));
-        advanceMs(TTL_MS / 2 + WHEEL_SPAN_MS); // past the first deadline: the timer has fired
+        final long lastHeard = nowNs.get();
+        advanceMs(TTL_MS / 2 + EXPIRY_SLACK_MS); // past the first deadline: the timer fired and armed it again
         runTimers();
         assertFalse(session.ended);
         assertEquals(0, counters.sessionsEnded(EndCause.LEASE_EXPIRY));
         assertTrue(Files.exists(regionFile("renewed")));
 
-        // Silent from the PING on: the re-armed timer ends the session, and the region lingers, then goes.
-        advanceMs(TTL_MS);
+        // Silent from the PING on: just before its TTL it lives; within the slack after it, it has ended.
+        nowNs.set(lastHeard + TimeUnit.MILLISECONDS.toNanos(TTL_MS - 1));
+        runTimers();
+        assertFalse(session.ended, "ended before its TTL");
+        nowNs.set(lastHeard + TimeUnit.MILLISECONDS.toNanos(TTL_MS + EXPIRY_SLACK_MS));
         runTimers();
         assertTrue(session.ended);
         assertEquals(1, counters.sessionsEnded(EndCause.LEASE_EXPIRY));
@@ -137,6 +141,28 @@ class ConductorLivenessTest
         conductor.doWork();
         assertFalse(Files.exists(regionFile("renewed")));
         assertEquals("ERROR: Not registered", ask("RENEW"));
+    }
+
+    @Test
+    void idleWaitIsBoundedByTheNextLeaseDeadline() throws Exception
+    {
+        final Session session = registerWithRegion("deadline");
+        conductor.doWork();
+        final long started = nowNs.get();
+        // Step the clock by what the conductor would wait each time it finds nothing to do, as its loop would.
+        int cycles = 0;
+        while (!session.ended && cycles < 10_000)
+        {
+            final long idleMs = conductor.idleMs();
+            assertTrue(idleMs >= 1 && idleMs <= 100, "idle wait " + idleMs);
+            advanceMs(idleMs);
+            conductor.doWork();
+            cycles++;
+        }
+        final long endedAfterMs = TimeUnit.NANOSECONDS.toMillis(nowNs.get() - started);
+        assertTrue(session.ended, "still alive after " + cycles + " cycles");
+        assertTrue(endedAfterMs >= TTL_MS && endedAfterMs <= TTL_MS + EXPIRY_SLACK_MS + 1,
+            "ended " + endedAfterMs + " ms after its last request (TTL " + TTL_MS + " ms)");
     }
 
     @Test
@@ -168,8 +194,7 @@ class ConductorLivenessTest
         assertNotSame(old, fresh);
 
         // Events raised about the old session before it ended arrive only now.
-        conductor.post(new LivenessEvent(old, EndCause.LEASE_EXPIRY));
-        conductor.post(new LivenessEvent(old, EndCause.PROCESS_EXIT));
+        inbox.post(new LivenessEvent(old, EndCause.PROCESS_EXIT));
         conductor.doWork();
 
         assertFalse(fresh.ended);

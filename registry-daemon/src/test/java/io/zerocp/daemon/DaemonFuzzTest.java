@@ -2,7 +2,6 @@ package io.zerocp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.api.RegionNames;
 import io.zerocp.daemon.testkit.ShmDirAssertions;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
 import io.zerocp.daemon.testkit.FuzzClient;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -33,23 +31,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * limited to {@code app_*}, no token) and checks that every reply is well formed, that the client without a token
  * never gets more than PONG or a refusal, that the daemon still answers, and that no file appears outside its shm
  * directory.
+ * <p>
+ * The seed is fixed, so a run is repeatable; it is printed, and {@code -Dzerocp.fuzz.seed=N} runs another. Only
+ * directories the test made are looked at for escaped files: the shm dir sits {@value #NESTING} levels deep in one, so
+ * a name that climbs out lands where no one else writes, and every region the daemon lists must be in the shm dir.
  */
 class DaemonFuzzTest
 {
     private static final int DATAGRAMS = 20_000;
+    private static final long DEFAULT_SEED = 0x2EE0_F022L;
+    private static final int NESTING = 4;
 
     @Test
     void everyReplyIsWellFormedAndNothingLeaksOutOfTheShmDir() throws Exception
     {
         final String admin = TestTokens.newToken();
         final String user = TestTokens.newToken();
-        final long seed = System.nanoTime();
+        final long seed = Long.getLong("zerocp.fuzz.seed", DEFAULT_SEED);
+        System.out.printf("fuzz seed %d (rerun with -Dzerocp.fuzz.seed=%d)%n", seed, seed);
         try (TestDirs dirs = new TestDirs())
         {
             // The shm dir is nested so that anything escaping it lands in a directory no one else writes.
             final Path outer = dirs.shmDir();
-            final Path shmDir = outer.resolve("shm");
-            final Set<String> before = regionLikeNamesOutside();
+            final List<Path> owned = new ArrayList<>(List.of(dirs.socketDir(), outer));
+            Path shmDir = outer;
+            for (int level = 0; level < NESTING; level++)
+            {
+                shmDir = shmDir.resolve(level == NESTING - 1 ? "shm" : "l" + level);
+                if (level < NESTING - 1)
+                {
+                    owned.add(shmDir);
+                }
+            }
+            Files.createDirectories(shmDir.getParent());
             final DaemonConfig config = ConfigLoader.parse(FuzzSetup.config(admin, user),
                 new ConfigLoader.Overrides(dirs.socket(), shmDir, null, null, null, null, null, null));
             final long pid = ProcessHandle.current().pid();
@@ -94,19 +108,22 @@ class DaemonFuzzTest
                     assertEquals("PONG", fresh.ask("PING"), "the daemon still answers");
                     assertEquals("OK", fresh.ask("AUTH:token=" + admin));
                     assertEquals(shmDir.resolve("app_after_shm").toString(), fresh.ask("GET_SHM_PATH:app_after"));
-                    assertEveryDynamicRegionIsHeld(fresh, seed);
+                    assertEveryDynamicRegionIsHeldAndInTheShmDir(fresh, seed, shmDir);
                 }
 
-                try (DirectoryStream<Path> entries = Files.newDirectoryStream(outer))
+                for (int i = 1; i < owned.size(); i++)
                 {
-                    final List<String> names = new ArrayList<>();
-                    entries.forEach(p -> names.add(p.getFileName().toString()));
-                    assertEquals(List.of("shm"), names, "nothing next to the shm dir");
+                    final Path dir = owned.get(i);
+                    final Path inside = i + 1 < owned.size() ? owned.get(i + 1) : shmDir;
+                    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir))
+                    {
+                        final List<String> names = new ArrayList<>();
+                        entries.forEach(p -> names.add(p.getFileName().toString()));
+                        assertEquals(List.of(inside.getFileName().toString()), names, "nothing next to " + inside);
+                    }
                 }
                 ShmDirAssertions.assertOnlyRegionFiles(shmDir);
-                final Set<String> after = regionLikeNamesOutside();
-                after.removeAll(before);
-                assertEquals(Set.of(), after, "region files outside the shm dir");
+                assertEquals(Set.of(), regionLikeNames(owned), "region files outside the shm dir");
                 try (DirectoryStream<Path> entries = Files.newDirectoryStream(dirs.socketDir()))
                 {
                     entries.forEach(p -> assertTrue(p.getFileName().toString().startsWith("d.sock"), p.toString()));
@@ -119,7 +136,8 @@ class DaemonFuzzTest
      * With {@code linger-ms} 0 a dynamic region goes with its last hold, so one without holders was created for a
      * request that then failed: it would never be reaped nor count against any quota.
      */
-    private static void assertEveryDynamicRegionIsHeld(final RawClient admin, final long seed) throws IOException
+    private static void assertEveryDynamicRegionIsHeldAndInTheShmDir(
+        final RawClient admin, final long seed, final Path shmDir) throws IOException
     {
         final ObjectMapper mapper = new ObjectMapper();
         final List<String> orphans = new ArrayList<>();
@@ -130,6 +148,7 @@ class DaemonFuzzTest
             for (final JsonNode region : page.get("regions"))
             {
                 regions++;
+                assertEquals(shmDir, Paths.get(region.get("path").asText()).getParent(), region.toString());
                 if (!region.get("static").asBoolean() && region.get("holders").isEmpty())
                 {
                     orphans.add(region.get("name").asText());
@@ -146,12 +165,11 @@ class DaemonFuzzTest
     }
 
 
-    /** Files named like region files where a path escaping the shm dir could put one. */
-    private static Set<String> regionLikeNamesOutside() throws IOException
+    /** Files named like region files in the test's own directories outside the shm dir. */
+    private static Set<String> regionLikeNames(final List<Path> dirs) throws IOException
     {
         final Set<String> names = new HashSet<>();
-        for (final Path dir : List.of(Paths.get("/dev/shm"), Paths.get("/tmp"), Paths.get("/"), Paths.get("/etc"),
-            Paths.get("").toAbsolutePath()))
+        for (final Path dir : dirs)
         {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*_shm"))
             {

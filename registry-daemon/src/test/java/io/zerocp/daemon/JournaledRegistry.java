@@ -1,9 +1,5 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
-import org.agrona.concurrent.SystemEpochClock;
-import org.agrona.concurrent.SystemNanoClock;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,8 +11,8 @@ import java.util.TreeSet;
 /**
  * A {@link Registry} with a real {@link StateJournal} in {@code stateDir}, restored from whatever journal is there,
  * over region files in {@code shmDir}: the daemon's durable core without a socket or threads. Lease timers never
- * fire (disabled scheduler) and lingering regions are never reaped (nobody calls {@code reapDue}), so a test sees
- * exactly what the journal and the restore rules produce.
+ * fire (nobody runs the duty cycle) and lingering regions are never reaped (nobody calls {@code reapDue}), so a
+ * test sees exactly what the journal and the restore rules produce.
  */
 final class JournaledRegistry implements AutoCloseable
 {
@@ -34,23 +30,23 @@ final class JournaledRegistry implements AutoCloseable
                 .socketPath(stateDir.resolve("unused.sock"))
                 .shmDir(shmDir)
                 .stateDir(stateDir)
-                .lingerMs(3_600_000);
+                .lingerMs(3_600_000)
+                .leaseTtlMs(3_600_000);
             tokens.forEach(builder::token);
+            final DaemonContext context = new DaemonContext(builder.build())
+                .processProbe(probe).conclude();
             final ProcessWatcher watcher = new ProcessWatcher(probe, 10, event -> {}); // never started
-            final LeaseTable leases = new LeaseTable(3_600_000, System::nanoTime, Scheduler.disabledScheduler(),
-                event -> {});
-            journal = StateJournal.open(stateDir);
-            registry = new Registry(builder.build(), new RegionFiles(), leases, watcher, new DaemonCounters(),
-                SystemEpochClock.INSTANCE, SystemNanoClock.INSTANCE, journal);
-            journal.restoreInto(registry, probe);
+            journal = StateJournal.open(stateDir, 1L << 20);
+            registry = new Registry(context, new LeaseTable(3_600_000, context.nanoClock()), watcher, journal);
+            JournalRestore.restore(journal, registry, probe);
         }
         catch (final IOException ex)
         {
             throw new UncheckedIOException(ex);
         }
-        catch (final ConfigException ex)
+        catch (final ConfigException | JournalFile.UnknownVersionException ex)
         {
-            throw new IllegalStateException(ex);
+            throw new IllegalStateException(ex.getMessage(), ex);
         }
     }
 
@@ -59,11 +55,18 @@ final class JournaledRegistry implements AutoCloseable
         return stateDir.resolve(StateJournal.FILE_NAME);
     }
 
+    /** @return the bytes of valid records (the file itself is the whole reserve). */
     long journalSize()
+    {
+        return journal.dataLength();
+    }
+
+    /** @return the journal's valid bytes, as a {@code kill -9} now would leave them for the next start. */
+    byte[] journalBytes()
     {
         try
         {
-            return Files.size(journalFile());
+            return java.util.Arrays.copyOf(Files.readAllBytes(journalFile()), (int)journalSize());
         }
         catch (final IOException ex)
         {
@@ -98,10 +101,18 @@ final class JournaledRegistry implements AutoCloseable
         return String.join("\n", lines);
     }
 
-    /** Closes the journal, which compacts it. */
+    /** Compacts the journal and closes it, as a clean stop does. */
     @Override
     public void close()
     {
+        try
+        {
+            registry.persist();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
         journal.close();
     }
 }

@@ -1,6 +1,5 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -16,22 +15,20 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The lease timer on a hand-driven clock: nothing fires unless the test advances time and calls {@code cleanUp()}.
- * <p>
- * Caffeine's timer wheel works in buckets of 2^30 ns, so an entry is evicted on the first clean-up after its deadline
- * that crosses a bucket boundary: up to {@link #WHEEL_SPAN_MS} late, never early. The tests pin that window and use
- * a TTL well above it, so that what the conductor sees when the event arrives does not depend on where the clock's
- * origin falls in a bucket.
+ * The lease timer on a hand-driven clock, run the way the conductor runs it: {@link LeaseTable#expireDue} once per
+ * "duty cycle", nothing on any other thread. A lease ends no earlier than its TTL after the last request and no later
+ * than {@link #SLACK_MS} after it (two of Caffeine's buckets at the table's tick rate), wherever the clock starts.
  */
 class LeaseTableTest
 {
     private static final long TTL_MS = 10_000;
-    private static final long WHEEL_SPAN_MS = TimeUnit.NANOSECONDS.toMillis(1L << 30) + 1;
+    private static final long BUCKET_MS = TimeUnit.NANOSECONDS.toMillis((1L << 30) >> LeaseTable.TICK_SHIFT) + 1;
+    private static final long SLACK_MS = 2 * BUCKET_MS;
 
     // Starts far from zero and off any bucket boundary, as System.nanoTime() would.
     private final AtomicLong nowNs = new AtomicLong(TimeUnit.DAYS.toNanos(3) + 123_456_789L);
-    private final List<LivenessEvent> events = new ArrayList<>();
-    private final LeaseTable leases = new LeaseTable(TTL_MS, nowNs::get, Scheduler.disabledScheduler(), events::add);
+    private final LeaseTable leases = new LeaseTable(TTL_MS, nowNs::get);
+    private final List<Session> ended = new ArrayList<>();
     private long elapsedMs;
 
     private void advanceMs(final long ms)
@@ -40,14 +37,25 @@ class LeaseTableTest
         elapsedMs += ms;
     }
 
-    /** Steps the clock a millisecond at a time, running the timer each step, until an event arrives. */
-    private long advanceUntilEvent(final long maxMs)
+    /** One duty cycle's timer step; the "conductor" ends what expired. */
+    private int cycle()
     {
+        return leases.expireDue(session ->
+        {
+            ended.add(session);
+            leases.remove(session);
+        });
+    }
+
+    /** Steps the clock a millisecond at a time, one duty cycle each, until a session ends. @return elapsed ms. */
+    private long advanceUntilEnded(final long maxMs)
+    {
+        final int before = ended.size();
         for (long i = 0; i < maxMs; i++)
         {
             advanceMs(1);
-            leases.cleanUp();
-            if (!events.isEmpty())
+            cycle();
+            if (ended.size() > before)
             {
                 return elapsedMs;
             }
@@ -55,87 +63,51 @@ class LeaseTableTest
         return -1;
     }
 
-    /** What the conductor does with each event: re-arm the renewed, end the rest. */
-    private List<Session> conductorPass()
-    {
-        final List<Session> ended = new ArrayList<>();
-        final List<LivenessEvent> pending = new ArrayList<>(events);
-        events.clear();
-        for (final LivenessEvent event : pending)
-        {
-            assertEquals(EndCause.LEASE_EXPIRY, event.cause());
-            final Session session = event.session();
-            if (session.ended)
-            {
-                continue;
-            }
-            if (leases.isExpired(session))
-            {
-                leases.remove(session);
-                ended.add(session);
-            }
-            else
-            {
-                leases.rearm(session);
-            }
-        }
-        return ended;
-    }
-
     @Test
-    void silentSessionExpiresAfterTheTtlWithinOneWheelSpan()
+    void silentSessionEndsAfterItsTtlWithinTheSlack()
     {
         final Session session = leases.start(ClientAddress.ofAbstract("a"), 1);
 
         advanceMs(TTL_MS - 1);
-        leases.cleanUp();
-        assertTrue(events.isEmpty(), events::toString);
+        cycle();
+        assertTrue(ended.isEmpty(), ended::toString);
         assertFalse(leases.isExpired(session));
         assertEquals(1, leases.remainingMs(session));
 
-        final long firedAtMs = advanceUntilEvent(2 * WHEEL_SPAN_MS);
-        assertTrue(firedAtMs >= TTL_MS && firedAtMs <= TTL_MS + WHEEL_SPAN_MS, "fired at " + firedAtMs);
-        assertEquals(1, events.size(), events::toString);
-        assertSame(session, events.get(0).session());
-        assertEquals(EndCause.LEASE_EXPIRY, events.get(0).cause());
-        assertTrue(leases.isExpired(session));
-        assertEquals(List.of(session), conductorPass());
+        final long endedAtMs = advanceUntilEnded(2 * SLACK_MS);
+        assertTrue(endedAtMs >= TTL_MS && endedAtMs <= TTL_MS + SLACK_MS, "ended at " + endedAtMs);
+        assertEquals(List.of(session), ended);
+        assertTrue(session.ended);
         assertNull(leases.find(session.address));
         assertEquals(0, leases.size());
     }
 
     @Test
-    void expiryEventFiresOnce()
+    void anExpiryIsReportedOnce()
     {
         leases.start(ClientAddress.ofAbstract("a"), 1);
-        advanceMs(TTL_MS + WHEEL_SPAN_MS);
-        leases.cleanUp();
+        advanceMs(TTL_MS + SLACK_MS);
+        assertEquals(1, cycle());
         advanceMs(3 * TTL_MS);
-        leases.cleanUp();
-        assertEquals(1, events.size(), events::toString);
+        assertEquals(0, cycle());
+        assertEquals(1, ended.size(), ended::toString);
     }
 
     @Test
-    void touchedSessionIsNotExpiredAndIsReArmedFromItsLastRequest()
+    void touchedSessionLivesOnAndEndsATtlAfterItsLastRequest()
     {
         final Session session = leases.start(ClientAddress.ofAbstract("a"), 1);
 
         advanceMs(6_000);
         leases.touch(session);
-        // The timer still fires for the first deadline: a touch costs no timer update.
-        final long firstMs = advanceUntilEvent(TTL_MS);
-        assertTrue(firstMs >= TTL_MS && firstMs <= TTL_MS + WHEEL_SPAN_MS, "fired at " + firstMs);
-        assertFalse(leases.isExpired(session));
-        assertTrue(conductorPass().isEmpty());
+        // The first deadline passes: the entry fires, and is armed again for the rest of the lease, in the cycle.
+        advanceMs(TTL_MS - 6_000 + SLACK_MS);
+        assertEquals(0, cycle());
         assertFalse(session.ended);
         assertSame(session, leases.find(session.address));
 
-        // Re-armed from the touch: nothing until a whole TTL after it, then the end.
-        final long secondMs = advanceUntilEvent(2 * TTL_MS);
-        assertTrue(secondMs >= 6_000 + TTL_MS && secondMs <= 6_000 + TTL_MS + WHEEL_SPAN_MS,
-            "fired at " + secondMs);
-        assertTrue(leases.isExpired(session));
-        assertEquals(List.of(session), conductorPass());
+        final long endedAtMs = advanceUntilEnded(2 * TTL_MS);
+        assertTrue(endedAtMs >= 6_000 + TTL_MS && endedAtMs <= 6_000 + TTL_MS + SLACK_MS, "ended at " + endedAtMs);
         assertTrue(session.ended);
         assertNull(leases.find(session.address));
     }
@@ -144,32 +116,46 @@ class LeaseTableTest
     void sessionTouchedEveryQuarterTtlSurvivesManyTtls()
     {
         final Session session = leases.start(ClientAddress.ofAbstract("a"), 1);
-        int rearms = 0;
         for (int i = 0; i < 40; i++) // ten TTLs
         {
             for (int ms = 0; ms < TTL_MS / 4; ms += 10)
             {
                 advanceMs(10);
-                leases.cleanUp();
-                rearms += events.size();
-                assertTrue(conductorPass().isEmpty(), "ended after " + elapsedMs + " ms");
+                assertEquals(0, cycle(), "ended after " + elapsedMs + " ms");
             }
             leases.touch(session);
         }
         assertFalse(session.ended);
         assertSame(session, leases.find(session.address));
-        assertTrue(rearms >= 9, "the timer fired " + rearms + " times in ten TTLs"); // it really was re-armed
 
-        // Silent from now on: the pending timer may still be one armed before the last touch, so allow one re-arm.
         final long silentFromMs = elapsedMs;
-        List<Session> ended = List.of();
-        for (int i = 0; i < 2 && ended.isEmpty(); i++)
+        final long endedAtMs = advanceUntilEnded(TTL_MS + 2 * SLACK_MS);
+        assertTrue(endedAtMs - silentFromMs >= TTL_MS && endedAtMs - silentFromMs <= TTL_MS + SLACK_MS,
+            "ended " + (endedAtMs - silentFromMs) + " ms after the last touch");
+    }
+
+    @Test
+    void nextExpiryIsKnownSoTheConductorNeedNotPoll()
+    {
+        assertEquals(Long.MAX_VALUE, leases.nanosToNextExpiry(), "nothing armed");
+        leases.start(ClientAddress.ofAbstract("a"), 1);
+        cycle();
+        final long untilNs = leases.nanosToNextExpiry();
+        assertTrue(untilNs <= TimeUnit.MILLISECONDS.toNanos(TTL_MS + SLACK_MS), "next check in " + untilNs + " ns");
+        // Caffeine may ask to be woken before the deadline, to move the entry into a finer bucket of its wheel.
+        assertTrue(untilNs > 0, "next check in " + untilNs + " ns");
+
+        // Waking exactly when it says, again and again, ends the lease within the slack.
+        int wakeUps = 0;
+        while (ended.isEmpty() && wakeUps < 100)
         {
-            assertTrue(advanceUntilEvent(TTL_MS + WHEEL_SPAN_MS) > 0);
-            ended = conductorPass();
+            nowNs.addAndGet(Math.max(1, leases.nanosToNextExpiry()));
+            cycle();
+            wakeUps++;
         }
-        assertEquals(List.of(session), ended);
-        assertTrue(elapsedMs - silentFromMs >= TTL_MS, "ended " + (elapsedMs - silentFromMs) + " ms after");
+        assertEquals(1, ended.size(), "after " + wakeUps + " wake-ups");
+        assertTrue(wakeUps <= 5, wakeUps + " wake-ups for one lease");
+        assertEquals(Long.MAX_VALUE, leases.nanosToNextExpiry(), "nothing armed any more");
     }
 
     @Test
@@ -197,32 +183,17 @@ class LeaseTableTest
         assertNull(leases.find(address));
         assertEquals(0, leases.size());
 
-        assertEquals(-1, advanceUntilEvent(TTL_MS + 2 * WHEEL_SPAN_MS), events::toString);
+        assertEquals(-1, advanceUntilEnded(TTL_MS + 2 * SLACK_MS), ended::toString);
     }
 
     @Test
-    void removeOfAnExpiredButNotYetEvictedSessionLeavesNoLiveEvent()
+    void removeOfAnExpiredButNotYetEvictedSessionReportsNothing()
     {
         final Session session = leases.start(ClientAddress.ofAbstract("a"), 1);
-        advanceMs(2 * TTL_MS); // past the deadline, but nobody has run the timer
+        advanceMs(2 * TTL_MS); // past the deadline, but no cycle has run the timer
         leases.remove(session);
-        leases.cleanUp();
-        // Caffeine may report the removal of an expired entry as an expiry; the session is then already ended,
-        // which the conductor checks first.
-        for (final LivenessEvent event : events)
-        {
-            assertTrue(event.session().ended);
-        }
-        assertTrue(conductorPass().isEmpty());
-    }
-
-    @Test
-    void rearmAfterRemoveDoesNothing()
-    {
-        final Session session = leases.start(ClientAddress.ofAbstract("a"), 1);
-        leases.remove(session);
-        leases.rearm(session);
-        assertEquals(-1, advanceUntilEvent(TTL_MS + 2 * WHEEL_SPAN_MS), events::toString);
+        assertEquals(0, cycle());
+        assertTrue(ended.isEmpty(), ended::toString);
     }
 
     @Test
@@ -234,15 +205,14 @@ class LeaseTableTest
         assertNotEquals(first.id, second.id);
         assertEquals(2, leases.size());
 
-        final long firstMs = advanceUntilEvent(TTL_MS);
-        assertTrue(firstMs >= TTL_MS && firstMs <= TTL_MS + WHEEL_SPAN_MS, "fired at " + firstMs);
-        assertEquals(List.of(first), conductorPass());
+        final long firstMs = advanceUntilEnded(TTL_MS);
+        assertTrue(firstMs >= TTL_MS && firstMs <= TTL_MS + SLACK_MS, "ended at " + firstMs);
+        assertEquals(List.of(first), ended);
         assertSame(second, leases.find(second.address));
 
-        final long secondMs = advanceUntilEvent(TTL_MS);
-        assertTrue(secondMs >= 5_000 + TTL_MS && secondMs <= 5_000 + TTL_MS + WHEEL_SPAN_MS,
-            "fired at " + secondMs);
-        assertEquals(List.of(second), conductorPass());
+        final long secondMs = advanceUntilEnded(TTL_MS);
+        assertTrue(secondMs >= 5_000 + TTL_MS && secondMs <= 5_000 + TTL_MS + SLACK_MS, "ended at " + secondMs);
+        assertEquals(List.of(first, second), ended);
         assertEquals(0, leases.size());
     }
 
@@ -255,8 +225,8 @@ class LeaseTableTest
         final Session fresh = leases.start(address, 2);
         leases.remove(old); // a second, late removal of the old one
         assertSame(fresh, leases.find(address));
-        assertTrue(advanceUntilEvent(TTL_MS + WHEEL_SPAN_MS) > 0);
-        assertEquals(List.of(fresh), conductorPass());
+        assertTrue(advanceUntilEnded(TTL_MS + SLACK_MS) > 0);
+        assertEquals(List.of(fresh), ended);
     }
 
     @Test
@@ -271,25 +241,23 @@ class LeaseTableTest
         assertTrue(next.id > 41, "id " + next.id);
 
         advanceMs(TTL_MS - 1);
-        leases.cleanUp();
-        assertTrue(events.isEmpty(), events::toString);
-        assertTrue(advanceUntilEvent(WHEEL_SPAN_MS + 1) > 0);
-        leases.cleanUp();
-        final List<Session> ended = conductorPass();
+        assertEquals(0, cycle());
+        assertTrue(advanceUntilEnded(SLACK_MS + 1) > 0);
+        cycle();
         assertTrue(ended.contains(restored), ended::toString);
     }
+
     @Test
     void aTtlTooLongForNanosecondsNeverExpiresInsteadOfAtOnce()
     {
         // lease-ttl-ms has no upper bound in the config; "forever" must not overflow into "already expired".
-        final LeaseTable forever =
-            new LeaseTable(Long.MAX_VALUE, nowNs::get, Scheduler.disabledScheduler(), events::add);
+        final LeaseTable forever = new LeaseTable(Long.MAX_VALUE, nowNs::get);
         final Session session = forever.start(ClientAddress.ofAbstract("a"), 1);
-        forever.cleanUp();
+        assertEquals(0, forever.expireDue(ended::add));
         advanceMs(TimeUnit.DAYS.toMillis(365));
-        forever.cleanUp();
+        assertEquals(0, forever.expireDue(ended::add));
 
-        assertTrue(events.isEmpty(), events::toString);
+        assertTrue(ended.isEmpty(), ended::toString);
         assertFalse(forever.isExpired(session));
         assertTrue(forever.remainingMs(session) > TimeUnit.DAYS.toMillis(365 * 100L));
     }

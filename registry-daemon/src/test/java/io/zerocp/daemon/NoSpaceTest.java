@@ -32,7 +32,9 @@ class NoSpaceTest
             assumeTrue(null == mountOutput, () -> "cannot mount a tmpfs (needs root): " + mountOutput);
             try
             {
-                try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(mountPoint));
+                // A small journal reserve (it takes two of them) and no cap of its own, so the tmpfs's size decides.
+                try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(mountPoint)
+                        .journalReserveBytes(DaemonConfig.MIN_JOURNAL_RESERVE_BYTES).openMaxBytes(1L << 40));
                     RawClient client = new RawClient(daemon.socket()))
                 {
                     assertEquals(mountPoint.resolve("zero_copy_framework_shm").toString(), client.ask("GET_SHM_PATH"));

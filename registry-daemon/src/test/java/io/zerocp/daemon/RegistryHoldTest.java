@@ -1,6 +1,5 @@
 package io.zerocp.daemon;
 
-import com.github.benmanes.caffeine.cache.Scheduler;
 import io.zerocp.api.Protocol;
 import io.zerocp.daemon.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +34,7 @@ class RegistryHoldTest
     private final List<LivenessEvent> events = new ArrayList<>();
     private final ProcessProbe probe = pid -> pid == LIVE_PID ? 99 : ProcessProbe.DEAD;
     private final ProcessWatcher watcher = new ProcessWatcher(probe, 10, events::add); // never started: no thread
-    private final DaemonCounters counters = new DaemonCounters();
+    private DaemonCounters counters;
     private Registry registry;
 
     private Registry registry(final long lingerMs)
@@ -46,11 +45,12 @@ class RegistryHoldTest
             .lingerMs(lingerMs)
             .staticRegion("fixed", SIZE)
             .build();
-        final LeaseTable leases = new LeaseTable(
-            config.leaseTtlMs, nowNs::get, Scheduler.disabledScheduler(), events::add);
         try
         {
-            registry = new Registry(config, new RegionFiles(), leases, watcher, counters, epochMs::get, nowNs::get,
+            final DaemonContext context = new DaemonContext(config).nanoClock(nowNs::get).epochClock(epochMs::get)
+                .processProbe(probe).conclude();
+            counters = context.counters();
+            registry = new Registry(context, new LeaseTable(config.leaseTtlMs, nowNs::get), watcher,
                 RegistryJournal.NONE);
             registry.createStaticRegions();
         }

@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The state journal's restore rule (see {@link StateJournal}): the state is what the longest prefix of whole, valid
  * records says; the rest is cut off (torn tail: warning; damage with bytes after it: error and a kept copy). Checked
  * against a model of what a real journal recorded, on copies cut short at random offsets and with random bytes
- * flipped, and never an exception out of {@code restoreInto}.
+ * flipped, and never an exception out of {@link JournalRestore#restore}.
  */
 class StateJournalRecoveryTest
 {
@@ -115,7 +115,8 @@ class StateJournalRecoveryTest
 
         for (int i = 0; i < 150; i++)
         {
-            final int offset = random.nextInt(journal.length);
+            // The file header's own damage is a test of its own (an unknown version is refused, not cut).
+            final int offset = JournalCodec.FILE_HEADER + random.nextInt(journal.length - JournalCodec.FILE_HEADER);
             final byte[] damaged = journal.clone();
             damaged[offset] ^= (byte)(1 + random.nextInt(255));
             final long recordStart = recording.lastBoundaryAtOrBefore(offset);
@@ -198,7 +199,7 @@ class StateJournalRecoveryTest
             assertTrue(live.journalSize() < 100_000, "compacted while running: " + live.journalSize() + " bytes");
             expected = live.state();
             // Restored from the journal as it is now, as a kill -9 would leave it.
-            assertEquals(expected, restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false));
+            assertEquals(expected, restore(nextStateDir(), live.journalBytes(), false));
         }
         assertTrue(expected.contains("holds=[churn, kept]"), expected);
     }
@@ -227,7 +228,7 @@ class StateJournalRecoveryTest
             assertTrue(live.journalSize() < grown, "compacted at the checkpoint");
 
             // As a kill -9 right now would leave it:
-            final String restored = restore(nextStateDir(), Files.readAllBytes(live.journalFile()), false);
+            final String restored = restore(nextStateDir(), live.journalBytes(), false);
             assertTrue(restored.contains("late") && restored.contains("holds=[late]"), restored);
         }
     }
@@ -242,7 +243,7 @@ class StateJournalRecoveryTest
             live.registry.create("half_made", 8192);
             final Session session = live.registry.startSession(ClientAddress.ofAbstract("holder"));
             live.registry.hold(session, live.registry.create("held_short", 8192));
-            journal = Files.readAllBytes(live.journalFile());
+            journal = live.journalBytes();
         }
         // As a kill -9 inside the zero-fill leaves it: the file exists, short.
         final byte[] prefix = new byte[100];
@@ -272,7 +273,7 @@ class StateJournalRecoveryTest
         {
             final RegionException ex = assertThrows(RegionException.class, () -> live.registry.create("taken", 4096));
             assertEquals(ErrorReply.NAME_IN_USE, ex.reply());
-            assertEquals(0, live.journalSize(), "nothing journaled for a refused create");
+            assertEquals(JournalCodec.FILE_HEADER, live.journalSize(), "nothing journaled for a refused create");
         }
         assertEquals("", restore(nextStateDir(), Files.readAllBytes(stateDir.resolve(StateJournal.FILE_NAME)),
             false));
@@ -360,6 +361,59 @@ class StateJournalRecoveryTest
         assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == Level.WARN &&
             e.getFormattedMessage().contains("stray_shm") && !e.getFormattedMessage().contains("dir_shm")),
             this::logText);
+    }
+
+    @Test
+    void headerlessJournalIsReadAsVersionZeroCutAnywhereAndRewrittenAsTheCurrentVersion() throws Exception
+    {
+        final Recording recording = record(new Random(SEED + 6), 60);
+        // Today's records without the header: the format of every journal written before versions.
+        final byte[] old = Arrays.copyOfRange(recording.bytes, JournalCodec.FILE_HEADER, recording.bytes.length);
+        final int shift = JournalCodec.FILE_HEADER;
+        for (final long boundary : recording.boundaries())
+        {
+            if (boundary < shift)
+            {
+                continue;
+            }
+            for (final long cut : new long[] { boundary - shift, Math.min(old.length, boundary - shift + 1) })
+            {
+                final String expected = recording.expectedAt(recording.lastBoundaryAtOrBefore(cut + shift), shmDir);
+                assertEquals(expected, restoreCopy(Arrays.copyOf(old, (int)cut), false),
+                    "version 0 journal cut at " + cut + " of " + old.length);
+            }
+        }
+
+        final Path stateDir = Files.createDirectories(nextStateDir());
+        Files.write(stateDir.resolve(StateJournal.FILE_NAME), old);
+        try (JournaledRegistry migrated = new JournaledRegistry(shmDir, stateDir, PROBE, List.of(ALPHA)))
+        {
+            assertEquals(recording.expectedAt(recording.bytes.length, shmDir), migrated.state());
+            final ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(migrated.journalFile()));
+            assertEquals(JournalCodec.MAGIC, header.getInt(0), "rewritten with the header");
+            assertEquals(JournalCodec.VERSION, header.getInt(4));
+        }
+        assertTrue(log.list.stream().anyMatch(e -> e.getFormattedMessage().contains("was format version 0")),
+            this::logText);
+        assertTrue(log.list.stream().noneMatch(e -> e.getLevel() == Level.ERROR), this::logText);
+    }
+
+    @Test
+    void unknownVersionIsRefusedWithOneLineAndTheFileIsLeftAsItWas() throws Exception
+    {
+        final Recording recording = record(new Random(SEED + 7), 20);
+        final byte[] future = recording.bytes.clone();
+        ByteBuffer.wrap(future).putInt(4, JournalCodec.VERSION + 1);
+        final Path stateDir = Files.createDirectories(nextStateDir());
+        Files.write(stateDir.resolve(StateJournal.FILE_NAME), future);
+
+        final IllegalStateException ex = assertThrows(IllegalStateException.class,
+            () -> new JournaledRegistry(shmDir, stateDir, PROBE, List.of(ALPHA)));
+
+        assertTrue(ex.getMessage().contains("format version " + (JournalCodec.VERSION + 1)), ex.getMessage());
+        assertFalse(ex.getMessage().contains("\n"), ex.getMessage());
+        assertArrayEquals(future, Files.readAllBytes(stateDir.resolve(StateJournal.FILE_NAME)), "not cut, not moved");
+        assertFalse(Files.exists(stateDir.resolve(StateJournal.FILE_NAME + ".tmp")));
     }
 
     // ---- generating a journal and a model of what it says ----
@@ -475,6 +529,8 @@ class StateJournalRecoveryTest
         final Path stateDir = nextStateDir();
         try (JournaledRegistry live = new JournaledRegistry(shmDir, stateDir, PROBE, List.of(ALPHA)))
         {
+            // An empty file and a file with the header alone both say "nothing".
+            recording.stateAtBoundary.put(0L, model.copy());
             recording.stateAtBoundary.put(live.journalSize(), model.copy());
             int regionSeq = 0;
             int sessionSeq = 0;
@@ -550,7 +606,7 @@ class StateJournalRecoveryTest
                 assertFalse(recording.stateAtBoundary.containsKey(size), "operation " + op + " wrote nothing");
                 recording.stateAtBoundary.put(size, model.copy());
             }
-            recording.bytes = Files.readAllBytes(live.journalFile());
+            recording.bytes = live.journalBytes();
             assertRecordBoundaries(recording);
             return recording;
         }
@@ -564,8 +620,11 @@ class StateJournalRecoveryTest
     private static void assertRecordBoundaries(final Recording recording)
     {
         final ByteBuffer b = ByteBuffer.wrap(recording.bytes);
+        assertEquals(JournalCodec.MAGIC, b.getInt(0), "magic");
+        assertEquals(JournalCodec.VERSION, b.getInt(4), "version");
         final List<Long> starts = new ArrayList<>();
-        long offset = 0;
+        starts.add(0L);
+        long offset = JournalCodec.FILE_HEADER;
         while (offset < recording.bytes.length)
         {
             starts.add(offset);

@@ -1,0 +1,11 @@
+package io.zerocp.daemon;
+
+import java.util.Collection;
+
+/** The state a journal compaction writes out: every region and every session with its holds. */
+interface DurableState
+{
+    Collection<Region> regions();
+
+    Collection<Session> sessions();
+}

@@ -1,0 +1,213 @@
+package io.zerocp.daemon;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * The journal's bytes. A file starts with a header, {@code [int magic "ZCPJ"][int version]}, then holds records
+ * {@code [int length][int crc32c][payload]}; a payload is a type byte and that type's fields, big-endian, strings as
+ * {@code [short length][UTF-8]}. Version 1 is the first with a header; version 0 is the same records with no header
+ * (journals written before versions), told apart because a record's length (at most 64 KiB) can never equal the
+ * magic. Stateless apart from its checksum; conductor thread only.
+ */
+final class JournalCodec
+{
+    static final int MAGIC = 0x5A43504A; // "ZCPJ"
+    static final int VERSION = 1;
+    static final int FILE_HEADER = 8;
+    static final int RECORD_HEADER = 8;
+    static final int MAX_RECORD = 64 * 1024;
+
+    private static final byte REGION = 1;
+    private static final byte REGION_REMOVED = 2;
+    private static final byte SESSION = 3;
+    private static final byte SESSION_UPDATED = 4;
+    private static final byte SESSION_ENDED = 5;
+    private static final byte HOLD = 6;
+    private static final byte HOLD_REMOVED = 7;
+
+    private final CRC32C crc = new CRC32C();
+
+    /** Writes the file header into {@code b}, flipped for writing. */
+    static ByteBuffer fileHeader(final ByteBuffer b)
+    {
+        b.clear();
+        b.putInt(MAGIC).putInt(VERSION);
+        return b.flip();
+    }
+
+    /** The encoders below each fill {@code record} with one whole record, flipped for writing. */
+    ByteBuffer regionCreated(final ByteBuffer record, final Region region)
+    {
+        begin(record, REGION);
+        putString(record, region.name);
+        record.putLong(region.size);
+        record.put((byte)((region.isStatic ? 1 : 0) | (region.hadHolds ? 2 : 0)));
+        record.putLong(region.createdEpochMs);
+        return seal(record);
+    }
+
+    ByteBuffer regionRemoved(final ByteBuffer record, final Region region)
+    {
+        begin(record, REGION_REMOVED);
+        putString(record, region.name);
+        return seal(record);
+    }
+
+    ByteBuffer sessionStarted(final ByteBuffer record, final Session session)
+    {
+        begin(record, SESSION);
+        record.putLong(session.id);
+        record.put((byte)(session.address.isAbstract() ? 1 : 0));
+        record.putShort((short)session.address.bytes().length);
+        record.put(session.address.bytes());
+        record.putLong(session.startedEpochMs);
+        return seal(record);
+    }
+
+    ByteBuffer sessionUpdated(final ByteBuffer record, final Session session)
+    {
+        begin(record, SESSION_UPDATED);
+        record.putLong(session.id);
+        record.putLong(session.processId);
+        record.putLong(session.processStartTicks);
+        putString(record, null == session.grant ? "" : session.grant.id);
+        // The hash too: a token re-keyed under the same id before a restart must not keep the old key's sessions.
+        final byte[] hash = null == session.grant || null == session.grant.sha256 ? new byte[0] : session.grant.sha256;
+        record.putShort((short)hash.length);
+        record.put(hash);
+        return seal(record);
+    }
+
+    ByteBuffer sessionEnded(final ByteBuffer record, final Session session)
+    {
+        begin(record, SESSION_ENDED);
+        record.putLong(session.id);
+        return seal(record);
+    }
+
+    ByteBuffer holdAdded(final ByteBuffer record, final Session session, final Region region)
+    {
+        begin(record, HOLD);
+        record.putLong(session.id);
+        putString(record, region.name);
+        return seal(record);
+    }
+
+    ByteBuffer holdRemoved(final ByteBuffer record, final Session session, final Region region)
+    {
+        begin(record, HOLD_REMOVED);
+        record.putLong(session.id);
+        putString(record, region.name);
+        return seal(record);
+    }
+
+    /** @return whether {@code payload}'s checksum is {@code checksum}. */
+    boolean checks(final ByteBuffer payload, final int checksum)
+    {
+        crc.reset();
+        crc.update(payload.duplicate());
+        return (int)crc.getValue() == checksum;
+    }
+
+    /**
+     * Applies one record's payload to {@code replay}.
+     *
+     * @throws RuntimeException when the payload does not parse (an unknown type, fields past its end).
+     */
+    static void decode(final ByteBuffer b, final JournalReplay replay)
+    {
+        final byte type = b.get();
+        switch (type)
+        {
+            case REGION:
+            {
+                final JournalReplay.SavedRegion r = new JournalReplay.SavedRegion();
+                r.name = getString(b);
+                r.size = b.getLong();
+                final byte flags = b.get();
+                r.isStatic = 0 != (flags & 1);
+                r.hadHolds = 0 != (flags & 2);
+                r.createdEpochMs = b.getLong();
+                replay.regionCreated(r);
+                break;
+            }
+            case REGION_REMOVED:
+                replay.regionRemoved(getString(b));
+                break;
+            case SESSION:
+            {
+                final JournalReplay.SavedSession s = new JournalReplay.SavedSession();
+                s.id = b.getLong();
+                final boolean isAbstract = b.get() != 0;
+                final byte[] address = new byte[b.getShort()];
+                b.get(address);
+                s.address = new ClientAddress(address, isAbstract);
+                s.startedEpochMs = b.getLong();
+                replay.sessionStarted(s);
+                break;
+            }
+            case SESSION_UPDATED:
+            {
+                final long id = b.getLong();
+                final long pid = b.getLong();
+                final long ticks = b.getLong();
+                final String grant = getString(b);
+                final byte[] hash = new byte[b.getShort() & 0xFFFF];
+                b.get(hash);
+                replay.sessionUpdated(id, pid, ticks, grant, hash);
+                break;
+            }
+            case SESSION_ENDED:
+                replay.sessionEnded(b.getLong());
+                break;
+            case HOLD:
+            {
+                final long id = b.getLong();
+                replay.holdAdded(id, getString(b));
+                break;
+            }
+            case HOLD_REMOVED:
+            {
+                final long id = b.getLong();
+                replay.holdRemoved(id, getString(b));
+                break;
+            }
+            default:
+                throw new IllegalStateException("unknown record type " + type);
+        }
+    }
+
+    private static void begin(final ByteBuffer record, final byte type)
+    {
+        record.clear();
+        record.position(RECORD_HEADER);
+        record.put(type);
+    }
+
+    private ByteBuffer seal(final ByteBuffer record)
+    {
+        final int length = record.position() - RECORD_HEADER;
+        record.flip();
+        crc.reset();
+        crc.update(record.duplicate().position(RECORD_HEADER));
+        record.putInt(0, length);
+        record.putInt(4, (int)crc.getValue());
+        return record;
+    }
+
+    private static void putString(final ByteBuffer record, final String s)
+    {
+        final byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        record.putShort((short)bytes.length);
+        record.put(bytes);
+    }
+
+    private static String getString(final ByteBuffer b)
+    {
+        final byte[] bytes = new byte[b.getShort() & 0xFFFF];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
