@@ -79,19 +79,29 @@ zerocp_built_with() {
   return 0
 }
 
-# Why a module needs building, or nothing when it is fresh: never built here, built by another JDK, or a pom or main
-# source changed since the last build.
+# Everything a launcher runs, built together on first use: whichever launcher comes first builds for all of them, so
+# one started a second later (bin/zerocp ping after bin/zerocpd &) waits once and then finds the build fresh.
+ZEROCP_LAUNCHER_MODULES="registry-daemon registry-cli samples"
+
+# Why the launchers' modules need building, or nothing when they are fresh: never built here, built by another JDK,
+# or a pom or main source changed since the last build.
 zerocp_stale_reason() {
-  local module="$1" stamp="$ZEROCP_ROOT/$1/target/.zerocp-built" built
-  if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] || [ -z "$(zerocp_module_jar "$module")" ]; then
-    echo "first use"
-    return 0
-  fi
-  built="$(zerocp_built_with "$module")"
-  [ -n "$built" ] || built="$(cat "$stamp")"
-  if [ "$built" != "$ZEROCP_JAVA_FEATURE" ]; then
-    echo "built by JDK ${built:-?}, running on JDK $ZEROCP_JAVA_FEATURE"
-  elif [ -n "$(find "$ZEROCP_ROOT"/pom.xml "$ZEROCP_ROOT"/*/pom.xml "$ZEROCP_ROOT"/*/src/main -newer "$stamp" -type f \
+  local module stamp built
+  for module in $ZEROCP_LAUNCHER_MODULES; do
+    stamp="$ZEROCP_ROOT/$module/target/.zerocp-built"
+    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] || [ -z "$(zerocp_module_jar "$module")" ]; then
+      echo "first use"
+      return 0
+    fi
+    built="$(zerocp_built_with "$module")"
+    [ -n "$built" ] || built="$(cat "$stamp")"
+    if [ "$built" != "$ZEROCP_JAVA_FEATURE" ]; then
+      echo "built by JDK ${built:-?}, running on JDK $ZEROCP_JAVA_FEATURE"
+      return 0
+    fi
+  done
+  # All stamps are written together: one of them dates the last build.
+  if [ -n "$(find "$ZEROCP_ROOT"/pom.xml "$ZEROCP_ROOT"/*/pom.xml "$ZEROCP_ROOT"/*/src/main -newer "$stamp" -type f \
       2>/dev/null | head -1)" ]; then
     echo "sources changed"
   fi
@@ -99,12 +109,9 @@ zerocp_stale_reason() {
 }
 
 zerocp_build_if_needed() {
-  local module reason=""
+  local module reason
   zerocp_lock
-  for module in "$@"; do
-    reason="$(zerocp_stale_reason "$module")"
-    [ -n "$reason" ] && break
-  done
+  reason="$(zerocp_stale_reason)"
   if [ -n "$reason" ]; then
     echo "zerocp: building with JDK $ZEROCP_JAVA_FEATURE ($reason)..." >&2
     local log
@@ -112,16 +119,17 @@ zerocp_build_if_needed() {
     # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport.
     (cd "$ZEROCP_ROOT" || exit 1
      [ -z "$ZEROCP_JAVA_HOME" ] || export JAVA_HOME="$ZEROCP_JAVA_HOME"
-     mvn -q -B -Dstyle.color=never -DskipTests package -pl "$(IFS=,; echo "$*")" -am) >"$log" 2>&1 || {
+     mvn -q -B -Dstyle.color=never -DskipTests package -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
+      >"$log" 2>&1 || {
       cat "$log" >&2
       rm -f "$log"
       echo "zerocp: build failed; run 'mvn -B -DskipTests package' in $ZEROCP_ROOT to see why" >&2
       exit 1
     }
     rm -f "$log"
-    for module in "$@"; do echo "$ZEROCP_JAVA_FEATURE" >"$ZEROCP_ROOT/$module/target/.zerocp-built"; done
-    # Archives hold the classes of the old jars: the JVM would refuse them (silently) anyway.
-    rm -f "$ZEROCP_ROOT"/registry-daemon/target/zerocpd-jdk*.jsa "$ZEROCP_ROOT"/registry-daemon/target/zerocpd-jdk*.aot
+    for module in $ZEROCP_LAUNCHER_MODULES; do
+      echo "$ZEROCP_JAVA_FEATURE" >"$ZEROCP_ROOT/$module/target/.zerocp-built"
+    done
   fi
   zerocp_unlock
 }
@@ -143,9 +151,11 @@ zerocp_daemon_archive() {
     record="-XX:ArchiveClassesAtExit=$archive -Xlog:cds=off"
     use="-XX:SharedArchiveFile=$archive -Xlog:cds=off -Xlog:cds+dynamic=off"
   fi
-  if [ ! -f "$archive" ]; then
+  # An archive older than the daemon's jar holds the old classes (the JVM would refuse it, silently): make it again.
+  if [ ! -f "$archive" ] || [ "$(zerocp_module_jar registry-daemon)" -nt "$archive" ]; then
     zerocp_lock
-    if [ ! -f "$archive" ]; then
+    if [ ! -f "$archive" ] || [ "$(zerocp_module_jar registry-daemon)" -nt "$archive" ]; then
+      rm -f "$archive"
       work="$(mktemp -d /tmp/zerocp-cds-XXXXXX)"
       # shellcheck disable=SC2046,SC2086
       "$JAVA" $(zerocp_jvm_flags) $ZEROCP_DAEMON_JVM_FLAGS $record \
