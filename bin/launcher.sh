@@ -61,13 +61,33 @@ zerocp_lock() {
   mkdir -p "$ZEROCP_ROOT/target"
   exec 9>"$ZEROCP_ROOT/target/.zerocp-build.lock"
   if ! flock -n 9; then
-    echo "zerocp: waiting for another launcher's build to finish..." >&2
+    echo "zerocp: waiting for another launcher (building, or recording the daemon's class-data archive)..." >&2
     flock 9
   fi
 }
 
 zerocp_unlock() {
   exec 9>&-
+}
+
+# bin/zerocpd holds a shared lock on this file from its first line for as long as the daemon runs (the JVM inherits
+# the descriptor through exec), so bin/zerocp can tell "a daemon from this tree is starting, wait for its socket"
+# from "no daemon, say so at once".
+ZEROCP_DAEMON_MARK="$ZEROCP_ROOT/target/.zerocpd-running.lock"
+
+zerocp_mark_daemon_starting() {
+  mkdir -p "$ZEROCP_ROOT/target"
+  exec 7>>"$ZEROCP_DAEMON_MARK"
+  flock -s 7
+}
+
+# Prints true when some bin/zerocpd of this tree is starting or running.
+zerocp_daemon_marked() {
+  if [ -f "$ZEROCP_DAEMON_MARK" ] && ! flock -n -x "$ZEROCP_DAEMON_MARK" true 2>/dev/null; then
+    echo true
+  else
+    echo false
+  fi
 }
 
 # The JDK feature that built a module's jar (its manifest's Build-Jdk-Spec), or empty when unknown.

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code zerocp}: a person's way to poke the daemon, as the seed did with socat, plus the admin views.
@@ -67,8 +68,10 @@ public final class ZerocpCli
                 .register(false)
                 .timeout(Duration.ofMillis(timeoutMs));
             final Path path = socketPath();
-            // Without a socket file no daemon can answer: say so now rather than after the client's retries.
-            if (!Files.exists(path))
+            // Without a socket file no daemon can answer: say so now rather than after the client's retries,
+            // unless one is on its way (then wait for its socket as long as we would have retried).
+            if (!Files.exists(path) && !(DaemonStart.underWay(path) &&
+                DaemonStart.awaitSocket(path, TimeUnit.MILLISECONDS.toNanos(timeoutMs))))
             {
                 throw new NoDaemonException("no daemon: " + path + " does not exist; start one with bin/zerocpd" +
                     (Protocol.DEFAULT_SOCKET_PATH.equals(path.toString()) ? "" : " --socket " + path));

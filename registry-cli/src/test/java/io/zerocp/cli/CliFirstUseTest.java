@@ -11,6 +11,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,6 +66,35 @@ class CliFirstUseTest
                 assertTrue(run.err.contains(socket + " does not exist") && run.err.contains("bin/zerocpd --socket " +
                     socket), run.toString());
                 assertTrue(tookMs < 20_000, command + " took " + tookMs + " ms");
+            }
+        }
+    }
+
+    @Test
+    void whileTheLauncherSaysADaemonIsStartingPingWaitsForItsSocket() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start())
+        {
+            final CountDownLatch stopped = new CountDownLatch(1);
+            final Thread restart = new Thread(() -> daemon.restart(() ->
+            {
+                stopped.countDown();
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1)); // no socket file for a second
+            }));
+            System.setProperty("zerocp.daemon.starting", "true"); // what bin/zerocp passes while bin/zerocpd runs
+            try
+            {
+                restart.start();
+                assertTrue(stopped.await(60, TimeUnit.SECONDS));
+                assertFalse(Files.exists(daemon.socket()), "the stopped daemon's socket file is gone");
+                final Run run = run("ping", "--socket=" + daemon.socket(), "--timeout-ms=60000");
+                assertEquals(0, run.exit, run.toString());
+                assertEquals("PONG", run.out.trim());
+            }
+            finally
+            {
+                System.clearProperty("zerocp.daemon.starting");
+                restart.join(60_000);
             }
         }
     }
