@@ -58,6 +58,8 @@ zerocp_jvm_flags() {
 # second waits for the first, then finds the build fresh. The lock is on a file under the root target/ (git-ignored);
 # it is released when the process exits or when zerocp_unlock closes it.
 zerocp_lock() {
+  ZEROCP_LOCK_DEPTH=$(( ${ZEROCP_LOCK_DEPTH:-0} + 1 ))
+  [ "$ZEROCP_LOCK_DEPTH" -eq 1 ] || return 0 # re-entrant: bin/zerocpd holds it across build and archive
   mkdir -p "$ZEROCP_ROOT/target"
   exec 9>"$ZEROCP_ROOT/target/.zerocp-build.lock"
   if ! flock -n 9; then
@@ -67,7 +69,9 @@ zerocp_lock() {
 }
 
 zerocp_unlock() {
-  exec 9>&-
+  ZEROCP_LOCK_DEPTH=$(( ZEROCP_LOCK_DEPTH - 1 ))
+  [ "$ZEROCP_LOCK_DEPTH" -eq 0 ] && exec 9>&-
+  return 0
 }
 
 # bin/zerocpd holds a shared lock on this file from its first line for as long as the daemon runs (the JVM inherits

@@ -39,6 +39,8 @@ public final class ZerocpCli
     /** Options every command that talks to the daemon shares. */
     static final class Connection
     {
+        private static final long STARTING_WAIT_MS = 10_000;
+
         @Option(names = "--socket", paramLabel = "PATH",
             description = "Daemon socket (default $ZEROCP_SOCKET or /tmp/shm_daemon.sock).")
         Path socket;
@@ -69,9 +71,9 @@ public final class ZerocpCli
                 .timeout(Duration.ofMillis(timeoutMs));
             final Path path = socketPath();
             // Without a socket file no daemon can answer: say so now rather than after the client's retries,
-            // unless one is on its way (then wait for its socket as long as we would have retried).
+            // unless one is on its way (then give its JVM time to bind, at least STARTING_WAIT_MS on a busy box).
             if (!Files.exists(path) && !(DaemonStart.underWay(path) &&
-                DaemonStart.awaitSocket(path, TimeUnit.MILLISECONDS.toNanos(timeoutMs))))
+                DaemonStart.awaitSocket(path, TimeUnit.MILLISECONDS.toNanos(Math.max(timeoutMs, STARTING_WAIT_MS)))))
             {
                 throw new NoDaemonException("no daemon: " + path + " does not exist; start one with bin/zerocpd" +
                     (Protocol.DEFAULT_SOCKET_PATH.equals(path.toString()) ? "" : " --socket " + path));
