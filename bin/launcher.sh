@@ -143,7 +143,7 @@ zerocp_build_if_needed() {
     # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport.
     (cd "$ZEROCP_ROOT" || exit 1
      [ -z "$ZEROCP_JAVA_HOME" ] || export JAVA_HOME="$ZEROCP_JAVA_HOME"
-     mvn -q -B -Dstyle.color=never -DskipTests package -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
+     mvn -q -B -Dstyle.color=never -DskipTests -Dzerocp.apidocs.skip=true package -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
       >"$log" 2>&1 || {
       cat "$log" >&2
       rm -f "$log"
