@@ -6,9 +6,17 @@ ZEROCP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # under load (docs/benchmarks.md). The class-data archive must be made with the same flags it is used with.
 ZEROCP_DAEMON_JVM_FLAGS="-XX:+UseSerialGC"
 
-# The feature version (17, 25, ...) of the JDK or JRE at $1, from its release file; empty when it is not one.
+# Sets ZEROCP_HOME_FEATURE to the feature version (17, 25, ...) of the JDK or JRE at $1, read from its release
+# file; empty when it is not one. No subprocess: the launchers run this on every start.
 zerocp_home_feature() {
-  [ -x "$1/bin/java" ] && [ -f "$1/release" ] && sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release"
+  local line
+  ZEROCP_HOME_FEATURE=""
+  [ -x "$1/bin/java" ] && [ -f "$1/release" ] || return 0
+  while IFS= read -r line; do
+    case "$line" in
+      JAVA_VERSION=*) line="${line#JAVA_VERSION=\"}"; ZEROCP_HOME_FEATURE="${line%%[!0-9]*}"; return 0 ;;
+    esac
+  done <"$1/release"
   return 0
 }
 
@@ -16,43 +24,41 @@ zerocp_home_feature() {
 # native transport needs the foreign-function API of 22); else the `java` on the PATH. Sets ZEROCP_JAVA_HOME (empty:
 # the PATH's), JAVA and ZEROCP_JAVA_FEATURE.
 zerocp_select_java() {
-  local home feature best="" best_feature=0
+  local home best="" best_feature=0
   if [ -n "${JAVA_HOME:-}" ]; then
     best="$JAVA_HOME"
   else
     for home in /usr/lib/jvm/* /usr/java/* /usr/local/lib/jvm/* /opt/java/* /opt/jdk* /opt/jdk/*; do
       # A JDK, not a JRE: the launcher compiles with it. Symlinked aliases (java-1.17.0-openjdk-amd64) are skipped.
       [ -L "$home" ] || [ ! -x "$home/bin/javac" ] && continue
-      feature="$(zerocp_home_feature "$home")"
-      if [ -n "$feature" ] && [ "$feature" -ge 22 ] && [ "$feature" -gt "$best_feature" ]; then
+      zerocp_home_feature "$home"
+      if [ -n "$ZEROCP_HOME_FEATURE" ] && [ "$ZEROCP_HOME_FEATURE" -ge 22 ] &&
+         [ "$ZEROCP_HOME_FEATURE" -gt "$best_feature" ]; then
         best="$home"
-        best_feature="$feature"
+        best_feature="$ZEROCP_HOME_FEATURE"
       fi
     done
   fi
   ZEROCP_JAVA_HOME="$best"
   JAVA="${best:+$best/bin/}java"
-  feature=""
   if [ -n "$best" ]; then
-    feature="$(zerocp_home_feature "$best")"
+    zerocp_home_feature "$best"
   else
-    home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
-    feature="$(zerocp_home_feature "$home")"
+    zerocp_home_feature "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
   fi
-  [ -n "$feature" ] || feature="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
-  ZEROCP_JAVA_FEATURE="${feature:-17}"
+  if [ -z "$ZEROCP_HOME_FEATURE" ]; then
+    ZEROCP_HOME_FEATURE="$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
+  fi
+  ZEROCP_JAVA_FEATURE="${ZEROCP_HOME_FEATURE:-17}"
 }
 zerocp_select_java
 
 # Agrona 2.x reads jdk.internal.misc.Unsafe; JDK 22+ also warns about junixsocket's native library (and the native
 # transport's foreign calls) unless allowed. JDK 17 rejects --enable-native-access.
-zerocp_jvm_flags() {
-  local flags="--add-exports java.base/jdk.internal.misc=ALL-UNNAMED"
-  if [ "$ZEROCP_JAVA_FEATURE" -ge 22 ]; then
-    flags="$flags --enable-native-access=ALL-UNNAMED"
-  fi
-  echo "$flags"
-}
+ZEROCP_JVM_FLAGS="--add-exports java.base/jdk.internal.misc=ALL-UNNAMED"
+if [ "$ZEROCP_JAVA_FEATURE" -ge 22 ]; then
+  ZEROCP_JVM_FLAGS="$ZEROCP_JVM_FLAGS --enable-native-access=ALL-UNNAMED"
+fi
 
 # Serializes builds and archive making between launchers started together (bin/zerocpd & bin/zerocp ping): the
 # second waits for the first, then finds the build fresh. The lock is on a file under the root target/ (git-ignored);
@@ -96,10 +102,9 @@ zerocp_daemon_marked() {
 
 # The JDK feature that built a module's jar (its manifest's Build-Jdk-Spec), or empty when unknown.
 zerocp_built_with() {
-  local jar
-  jar="$(zerocp_module_jar "$1")"
-  [ -n "$jar" ] && command -v unzip >/dev/null &&
-    unzip -p "$jar" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Build-Jdk-Spec: *\([0-9]*\).*/\1/p'
+  zerocp_module_jar "$1"
+  [ -n "$ZEROCP_MODULE_JAR" ] && command -v unzip >/dev/null &&
+    unzip -p "$ZEROCP_MODULE_JAR" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Build-Jdk-Spec: *\([0-9]*\).*/\1/p'
   return 0
 }
 
@@ -113,12 +118,15 @@ zerocp_stale_reason() {
   local module stamp built
   for module in $ZEROCP_LAUNCHER_MODULES; do
     stamp="$ZEROCP_ROOT/$module/target/.zerocp-built"
-    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] || [ -z "$(zerocp_module_jar "$module")" ]; then
+    zerocp_module_jar "$module"
+    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] || [ -z "$ZEROCP_MODULE_JAR" ]; then
       echo "first use"
       return 0
     fi
-    built="$(zerocp_built_with "$module")"
-    [ -n "$built" ] || built="$(cat "$stamp")"
+    # The stamp names the JDK of the launcher's last build; a jar made since (mvn verify, say) names its own.
+    built=""
+    [ "$ZEROCP_MODULE_JAR" -nt "$stamp" ] && built="$(zerocp_built_with "$module")"
+    [ -n "$built" ] || read -r built <"$stamp" || true
     if [ "$built" != "$ZEROCP_JAVA_FEATURE" ]; then
       echo "built by JDK ${built:-?}, running on JDK $ZEROCP_JAVA_FEATURE"
       return 0
@@ -140,10 +148,12 @@ zerocp_build_if_needed() {
     echo "zerocp: building with JDK $ZEROCP_JAVA_FEATURE ($reason)..." >&2
     local log
     log="$(mktemp /tmp/zerocp-build-XXXXXX.log)"
-    # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport.
+    # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport. Jars are made
+    # anew even when their classes did not change, so their manifests name the JDK that built them (see above).
     (cd "$ZEROCP_ROOT" || exit 1
      [ -z "$ZEROCP_JAVA_HOME" ] || export JAVA_HOME="$ZEROCP_JAVA_HOME"
-     mvn -q -B -Dstyle.color=never -DskipTests -Dzerocp.apidocs.skip=true package -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
+     mvn -q -B -Dstyle.color=never -DskipTests -Dzerocp.apidocs.skip=true -Dmaven.jar.forceCreation=true package \
+       -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
       >"$log" 2>&1 || {
       cat "$log" >&2
       rm -f "$log"
@@ -161,12 +171,14 @@ zerocp_build_if_needed() {
 # Class-data sharing for the daemon, one archive per JDK (a JVM silently ignores another JDK's archive). The first
 # start after a build runs the daemon once (private socket and shm dir) until it listens and keeps what it loaded:
 # on JDK 25+ as an ahead-of-time cache (-XX:AOTCacheOutput: classes loaded and linked, and method profiles), before
-# that as a dynamic AppCDS archive. Cuts the time from start to first PONG (docs/benchmarks.md, "Start-up"). Prints
-# the flags to use, or nothing. ZEROCP_CDS=off skips it.
+# that as a dynamic AppCDS archive. Cuts the time from start to first PONG (docs/benchmarks.md, "Start-up"). Sets
+# ZEROCP_ARCHIVE_FLAGS to the flags to use, or to nothing. ZEROCP_CDS=off skips it; ZEROCP_CDS=appcds makes a dynamic AppCDS archive on JDK 25
+# too (to compare, see docs/benchmarks.md).
 zerocp_daemon_archive() {
+  ZEROCP_ARCHIVE_FLAGS=""
   [ "${ZEROCP_CDS:-on}" = off ] && return 0
   local archive record use work pid i
-  if [ "$ZEROCP_JAVA_FEATURE" -ge 25 ]; then
+  if [ "$ZEROCP_JAVA_FEATURE" -ge 25 ] && [ "${ZEROCP_CDS:-on}" != appcds ]; then
     archive="$ZEROCP_ROOT/registry-daemon/target/zerocpd-jdk$ZEROCP_JAVA_FEATURE.aot"
     record="-XX:AOTCacheOutput=$archive -Xlog:aot=off -Xlog:cds=off"
     use="-XX:AOTCache=$archive -Xlog:aot=off -Xlog:cds=off"
@@ -176,14 +188,15 @@ zerocp_daemon_archive() {
     use="-XX:SharedArchiveFile=$archive -Xlog:cds=off -Xlog:cds+dynamic=off"
   fi
   # An archive older than the daemon's jar holds the old classes (the JVM would refuse it, silently): make it again.
-  if [ ! -f "$archive" ] || [ "$(zerocp_module_jar registry-daemon)" -nt "$archive" ]; then
+  zerocp_module_jar registry-daemon
+  if [ ! -f "$archive" ] || [ "$ZEROCP_MODULE_JAR" -nt "$archive" ]; then
     zerocp_lock
-    if [ ! -f "$archive" ] || [ "$(zerocp_module_jar registry-daemon)" -nt "$archive" ]; then
+    if [ ! -f "$archive" ] || [ "$ZEROCP_MODULE_JAR" -nt "$archive" ]; then
       rm -f "$archive"
       work="$(mktemp -d /tmp/zerocp-cds-XXXXXX)"
       # shellcheck disable=SC2046,SC2086
-      "$JAVA" $(zerocp_jvm_flags) $ZEROCP_DAEMON_JVM_FLAGS $record \
-        -cp "$(zerocp_classpath registry-daemon)" io.zerocp.daemon.Zerocpd --socket "$work/d.sock" \
+      "$JAVA" $ZEROCP_JVM_FLAGS $ZEROCP_DAEMON_JVM_FLAGS $record \
+        -cp "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/registry-daemon/target/lib/*" io.zerocp.daemon.Zerocpd --socket "$work/d.sock" \
         --shm-dir "/dev/shm/$(basename "$work")" >"$work/log" 2>&1 &
       pid=$!
       for i in $(seq 1 150); do
@@ -197,14 +210,24 @@ zerocp_daemon_archive() {
     fi
     zerocp_unlock
   fi
-  [ -f "$archive" ] && echo "$use"
+  [ -f "$archive" ] && ZEROCP_ARCHIVE_FLAGS="$use"
   return 0
 }
 
+# Sets ZEROCP_MODULE_JAR to a module's main jar (not its tests, sources or javadoc), or empty.
 zerocp_module_jar() {
-  ls "$ZEROCP_ROOT/$1"/target/"$1"-*.jar 2>/dev/null | grep -v -- '-tests.jar\|-sources.jar\|-javadoc.jar' | head -1
+  local jar
+  ZEROCP_MODULE_JAR=""
+  for jar in "$ZEROCP_ROOT/$1"/target/"$1"-*.jar; do
+    case "$jar" in
+      *-tests.jar|*-sources.jar|*-javadoc.jar) ;;
+      *) [ -f "$jar" ] && ZEROCP_MODULE_JAR="$jar" && return 0 ;;
+    esac
+  done
+  return 0
 }
 
 zerocp_classpath() {
-  echo "$(zerocp_module_jar "$1"):$ZEROCP_ROOT/$1/target/lib/*"
+  zerocp_module_jar "$1"
+  echo "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/$1/target/lib/*"
 }
