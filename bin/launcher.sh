@@ -80,24 +80,51 @@ zerocp_unlock() {
   return 0
 }
 
-# bin/zerocpd holds a shared lock on this file from its first line for as long as the daemon runs (the JVM inherits
-# the descriptor through exec), so bin/zerocp can tell "a daemon from this tree is starting, wait for its socket"
-# from "no daemon, say so at once".
-ZEROCP_DAEMON_MARK="$ZEROCP_ROOT/target/.zerocpd-running.lock"
+# bin/zerocpd holds a shared lock on a mark file for its socket from its first line for as long as the daemon runs
+# (the JVM inherits the descriptor through exec), so bin/zerocp can tell "a daemon for this socket is starting: wait
+# for the socket file" from "no daemon: say so at once". Marks are files under the root target/, one per socket path
+# (by checksum); a daemon whose socket is only in its --config file marks "any" socket.
+
+# Sets ZEROCP_SOCKET_KEY for the socket named by the arguments (--socket P, --socket=P), $ZEROCP_SOCKET or the
+# default; "any" when a --config file may name it instead.
+zerocp_socket_key() {
+  local socket="${ZEROCP_SOCKET:-/tmp/shm_daemon.sock}" named="" config="" previous="" arg
+  for arg in "$@"; do
+    case "$previous" in
+      --socket) socket="$arg"; named=1 ;;
+    esac
+    case "$arg" in
+      --socket=*) socket="${arg#--socket=}"; named=1 ;;
+      --config|--config=*) config=1 ;;
+    esac
+    previous="$arg"
+  done
+  if [ -n "$config" ] && [ -z "$named" ]; then
+    ZEROCP_SOCKET_KEY=any
+  else
+    ZEROCP_SOCKET_KEY="$(realpath -m -- "$socket" | cksum | cut -d' ' -f1)"
+  fi
+}
 
 zerocp_mark_daemon_starting() {
+  zerocp_socket_key "$@"
   mkdir -p "$ZEROCP_ROOT/target"
-  exec 7>>"$ZEROCP_DAEMON_MARK"
+  exec 7>>"$ZEROCP_ROOT/target/.zerocpd-socket-$ZEROCP_SOCKET_KEY.lock"
   flock -s 7
 }
 
-# Prints true when some bin/zerocpd of this tree is starting or running.
+# Prints true when some bin/zerocpd of this tree is starting (or running) for the socket the arguments name.
 zerocp_daemon_marked() {
-  if [ -f "$ZEROCP_DAEMON_MARK" ] && ! flock -n -x "$ZEROCP_DAEMON_MARK" true 2>/dev/null; then
-    echo true
-  else
-    echo false
-  fi
+  local key mark
+  zerocp_socket_key "$@"
+  for key in "$ZEROCP_SOCKET_KEY" any; do
+    mark="$ZEROCP_ROOT/target/.zerocpd-socket-$key.lock"
+    if [ -f "$mark" ] && ! flock -n -x "$mark" true 2>/dev/null; then
+      echo true
+      return 0
+    fi
+  done
+  echo false
 }
 
 # The JDK feature that built a module's jar (its manifest's Build-Jdk-Spec), or empty when unknown.
