@@ -85,10 +85,12 @@ zerocp_unlock() {
 # for the socket file" from "no daemon: say so at once". Marks are files under the root target/, one per socket path
 # (by checksum); a daemon whose socket is only in its --config file marks "any" socket.
 
-# Sets ZEROCP_SOCKET_KEY for the socket named by the arguments (--socket P, --socket=P), $ZEROCP_SOCKET or the
-# default; "any" when a --config file may name it instead.
+# Sets ZEROCP_SOCKET_KEY for the socket named by the arguments after $1 (--socket P, --socket=P), else $1 (the
+# default: the daemon's is /tmp/shm_daemon.sock, the tools' $ZEROCP_SOCKET or that); "any" when a --config file may
+# name it instead.
 zerocp_socket_key() {
-  local socket="${ZEROCP_SOCKET:-/tmp/shm_daemon.sock}" named="" config="" previous="" arg
+  local socket="$1" named="" config="" previous="" arg
+  shift
   for arg in "$@"; do
     case "$previous" in
       --socket) socket="$arg"; named=1 ;;
@@ -107,7 +109,7 @@ zerocp_socket_key() {
 }
 
 zerocp_mark_daemon_starting() {
-  zerocp_socket_key "$@"
+  zerocp_socket_key /tmp/shm_daemon.sock "$@"
   mkdir -p "$ZEROCP_ROOT/target"
   exec 7>>"$ZEROCP_ROOT/target/.zerocpd-socket-$ZEROCP_SOCKET_KEY.lock"
   flock -s 7
@@ -116,7 +118,7 @@ zerocp_mark_daemon_starting() {
 # Prints true when some bin/zerocpd of this tree is starting (or running) for the socket the arguments name.
 zerocp_daemon_marked() {
   local key mark
-  zerocp_socket_key "$@"
+  zerocp_socket_key "${ZEROCP_SOCKET:-/tmp/shm_daemon.sock}" "$@"
   for key in "$ZEROCP_SOCKET_KEY" any; do
     mark="$ZEROCP_ROOT/target/.zerocpd-socket-$key.lock"
     if [ -f "$mark" ] && ! flock -n -x "$mark" true 2>/dev/null; then
