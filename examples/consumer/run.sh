@@ -52,7 +52,7 @@ else
 fi
 
 echo "consumer example: installing registry-client $version there (no tests: the reactor's build ran them)"
-(cd "$root" && mvn "${mvn_args[@]}" -DskipTests install -pl registry-client -am) >"$work/install.log" 2>&1 ||
+(cd "$root" && mvn "${mvn_args[@]}" -DskipTests -Papidocs install -pl registry-client -am) >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "mvn install into the private repository failed"; }
 for kind in "" -sources -javadoc; do
   for module in registry-api registry-client; do
