@@ -68,7 +68,7 @@ final class AdminCommands
         @Override
         List<JsonNode> fetch(final RegistryClient client)
         {
-            return AdminQueries.regions(client);
+            return AdminQueries.regions(client::request);
         }
 
         @Override
@@ -97,7 +97,7 @@ final class AdminCommands
         @Override
         List<JsonNode> fetch(final RegistryClient client)
         {
-            return AdminQueries.clients(client);
+            return AdminQueries.clients(client::request);
         }
 
         @Override
@@ -130,7 +130,7 @@ final class AdminCommands
         @Override
         JsonNode fetch(final RegistryClient client)
         {
-            return AdminQueries.stats(client);
+            return AdminQueries.stats(client::request);
         }
 
         @Override

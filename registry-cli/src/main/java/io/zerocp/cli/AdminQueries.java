@@ -3,7 +3,6 @@ package io.zerocp.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.api.Protocol;
-import io.zerocp.client.RegistryClient;
 import io.zerocp.client.RegistryException;
 
 import java.io.IOException;
@@ -17,26 +16,33 @@ final class AdminQueries
 {
     static final ObjectMapper MAPPER = new ObjectMapper();
 
+    /** Sends one request and returns the reply: {@code client::request}, or one that also counts what it sends. */
+    @FunctionalInterface
+    interface Requester
+    {
+        String request(String request);
+    }
+
     private AdminQueries()
     {
     }
 
-    static List<JsonNode> regions(final RegistryClient client)
+    static List<JsonNode> regions(final Requester client)
     {
         return pages(client, "LIST", "regions");
     }
 
-    static List<JsonNode> clients(final RegistryClient client)
+    static List<JsonNode> clients(final Requester client)
     {
         return pages(client, "CLIENTS", "clients");
     }
 
-    static JsonNode stats(final RegistryClient client)
+    static JsonNode stats(final Requester client)
     {
         return parse(client.request("STATS"), "STATS");
     }
 
-    private static List<JsonNode> pages(final RegistryClient client, final String verb, final String field)
+    private static List<JsonNode> pages(final Requester client, final String verb, final String field)
     {
         final List<JsonNode> all = new ArrayList<>();
         long offset = 0;

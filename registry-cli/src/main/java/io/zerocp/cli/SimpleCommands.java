@@ -4,6 +4,7 @@ import io.zerocp.api.Protocol;
 import io.zerocp.client.RegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -61,7 +62,8 @@ final class SimpleCommands
         @Parameters(arity = "0..1", paramLabel = "NAME")
         String name;
 
-        @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE", description = "Bytes, when creating.")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "SIZE",
+            description = "Bytes, when creating (1 or more; without it the daemon's default size).")
         Long size;
 
         @Spec
@@ -70,6 +72,12 @@ final class SimpleCommands
         @Override
         public Integer call()
         {
+            // The protocol refuses size=0; the client would read 0 as "no size" and make a default-size region.
+            if (null != size && size <= 0)
+            {
+                throw new ParameterException(spec.commandLine(),
+                    "SIZE must be a positive number of bytes, not " + size + " (leave it out for the default size)");
+            }
             try (RegistryClient client = connection.open())
             {
                 spec.commandLine().getOut().println(null == name ? client.shmPath() :

@@ -48,23 +48,35 @@ final class TopCommand implements Callable<Integer>
         final int limit = once ? 1 : iterations;
         try (RegistryClient client = connection.open())
         {
-            JsonNode previous = AdminQueries.stats(client);
+            // top's own polling (STATS, LIST and CLIENTS pages) is counted by the daemon like any traffic: count
+            // what we send and leave it out of the request rate, or an idle daemon would show a few req/s.
+            final long[] sent = {0};
+            final AdminQueries.Requester counted = request ->
+            {
+                sent[0]++;
+                return client.request(request);
+            };
+            JsonNode previous = AdminQueries.stats(counted);
             long previousNs = System.nanoTime();
+            long sentAtPrevious = sent[0];
             for (int i = 0; limit == 0 || i < limit; i++)
             {
                 Thread.sleep(intervalMs);
-                final JsonNode stats = AdminQueries.stats(client);
+                final JsonNode stats = AdminQueries.stats(counted);
                 final long now = System.nanoTime();
+                final long sentAtStats = sent[0];
+                final long own = sentAtStats - sentAtPrevious; // sent after the previous STATS, this STATS included
                 final double seconds = Math.max(1e-3, (now - previousNs) / 1e9);
-                final List<JsonNode> regions = AdminQueries.regions(client);
-                final List<JsonNode> clients = AdminQueries.clients(client);
+                final List<JsonNode> regions = AdminQueries.regions(counted);
+                final List<JsonNode> clients = AdminQueries.clients(counted);
                 if (!once)
                 {
                     out.print(CLEAR);
                 }
-                render(out, stats, previous, seconds, regions, clients);
+                render(out, stats, previous, seconds, own, regions, clients);
                 previous = stats;
                 previousNs = now;
+                sentAtPrevious = sentAtStats;
             }
         }
         return 0;
@@ -75,13 +87,14 @@ final class TopCommand implements Callable<Integer>
         final JsonNode stats,
         final JsonNode previous,
         final double seconds,
+        final long ownRequests,
         final List<JsonNode> regions,
         final List<JsonNode> clients)
     {
-        final double requestRate =
-            (stats.path("requestsTotal").asLong() - previous.path("requestsTotal").asLong()) / seconds;
+        final long requests = stats.path("requestsTotal").asLong() - previous.path("requestsTotal").asLong();
+        final double requestRate = Math.max(0, requests - ownRequests) / seconds;
         final double errorRate = (stats.path("errorsTotal").asLong() - previous.path("errorsTotal").asLong()) / seconds;
-        out.printf("zerocpd up %s | %.0f req/s | %.0f err/s | %d regions (%s) | %d sessions | reaped %d | died %d%n",
+        out.printf("zerocpd up %s | %.0f req/s (top's own not counted) | %.0f err/s | %d regions (%s) | %d sessions | reaped %d | died %d%n",
             TextTable.millis(stats.path("uptimeMs").asLong()), requestRate, errorRate, stats.path("regions").asLong(),
             TextTable.bytes(stats.path("bytes").asLong()), stats.path("sessions").asLong(),
             stats.path("regionsReaped").asLong(), stats.path("sessionsEnded").path("processExit").asLong());

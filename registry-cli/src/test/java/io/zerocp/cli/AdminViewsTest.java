@@ -75,6 +75,7 @@ class AdminViewsTest
             assertEquals(2, stats.path("sessions").asLong());
             assertEquals(1, stats.path("regionsReaped").asLong());
             assertEquals(1, stats.path("errors").path("Unknown command").asLong());
+            assertEquals(1, stats.path("requests").path("unparsed").asLong(), "an unknown verb is unparsed");
             assertEquals(1, stats.path("errors").path("No such region").asLong());
             assertTrue(stats.path("requests").path("GET_SHM_PATH").asLong() >= 4);
         }

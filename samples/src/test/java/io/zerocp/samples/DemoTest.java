@@ -25,10 +25,12 @@ class DemoTest
     void videoDemoFeedsTwoConsumersAndSurvivesAKilledOneAndLeavesNothingBehind() throws Exception
     {
         try (TestDaemon daemon = TestDaemon.start();
-            ChildJvm demo = ChildJvm.start(Demo.class, "video", "--seconds", "5", "--fps", "20",
-                "--socket", daemon.socket().toString(), "--kill", "consumer-2@2.5"))
+            // The demo's clocks (its --seconds, the kill's delay) start when its processes are ready, so a slow start
+            // on a loaded machine delays the run rather than cutting it short.
+            ChildJvm demo = ChildJvm.start(Demo.class, "video", "--seconds", "6", "--fps", "20",
+                "--socket", daemon.socket().toString(), "--kill", "consumer-2@2"))
         {
-            assertEquals(0, demo.waitFor(60, TimeUnit.SECONDS), demo::output);
+            assertEquals(0, demo.waitFor(180, TimeUnit.SECONDS), demo::output);
             final String output = demo.output();
             final int kill = output.indexOf("demo: kill -9 consumer-2");
             assertTrue(kill > 0, output);
@@ -46,6 +48,39 @@ class DemoTest
             await().atMost(java.time.Duration.ofSeconds(10)).until(() -> regionFiles(daemon.shmDir()) == 0);
             assertFalse(ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine()
                 .map(c -> c.contains(daemon.socket().toString())).orElse(false)), "a pipeline process survived");
+        }
+    }
+
+    @Test
+    void quickstartDemoEndsOnceTheReaderHasReadTheMessage() throws Exception
+    {
+        // --seconds far longer than the wait: a demo that sat out its time would fail here.
+        try (TestDaemon daemon = TestDaemon.start();
+            ChildJvm demo = ChildJvm.start(Demo.class, "quickstart", "--seconds", "600",
+                "--socket", daemon.socket().toString()))
+        {
+            assertEquals(0, demo.waitFor(180, TimeUnit.SECONDS), demo::output);
+            final String output = demo.output();
+            assertTrue(output.contains("[reader    ] reader: read \"hello through zerocp from the demo writer\""), output);
+            assertTrue(output.contains("[writer    ] writer: 1 reader(s) have read it"), output);
+            assertTrue(output.indexOf("demo: done") > output.indexOf("writer: 1 reader(s)"), output);
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> regionFiles(daemon.shmDir()) == 0);
+        }
+    }
+
+    @Test
+    void badArgumentsExitTwoWithTheUsageAndAMissingDaemonExitsOne() throws Exception
+    {
+        try (ChildJvm bad = ChildJvm.start(Demo.class, "video", "--kill", "nobody@1"))
+        {
+            assertEquals(2, bad.waitFor(60, TimeUnit.SECONDS), bad::output);
+            assertTrue(bad.output().contains("--kill takes ROLE@SECONDS") &&
+                bad.output().contains("[--socket PATH] [--fps F] [--kill ROLE@SECONDS]"), bad.output());
+        }
+        try (ChildJvm none = ChildJvm.start(Demo.class, "audio", "--socket", "/tmp/zerocp-demo-test-none.sock"))
+        {
+            assertEquals(1, none.waitFor(60, TimeUnit.SECONDS), none::output);
+            assertTrue(none.output().contains("no zerocpd answers at /tmp/zerocp-demo-test-none.sock"), none.output());
         }
     }
 

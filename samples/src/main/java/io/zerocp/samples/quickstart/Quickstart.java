@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The seed's flow in Java: one process writes a message into a named region, another maps the same name and reads
- * it. {@code Quickstart write [--message TEXT] [--seconds N]} or {@code Quickstart read [--seconds N]}, both with
- * optional {@code --socket} and {@code --name} (default {@code quickstart}).
+ * it. {@code Quickstart write [--message TEXT] [--seconds N] [--readers R]} or {@code Quickstart read [--seconds N]},
+ * both with optional {@code --socket} and {@code --name} (default {@code quickstart}). The writer holds the region for
+ * {@code --seconds} (default 30), or until {@code R} readers have confirmed they read it.
  * <p>
  * Region layout (4096 bytes): the message length at 0 (an int, 0 until the message is complete; written last with
  * release semantics so a reader that sees it also sees the text), a counter at 8, the ASCII text at 16.
@@ -35,21 +36,25 @@ public final class Quickstart
             {
                 case "write":
                     write(buffer, options.get("message", "hello from pid " + ProcessHandle.current().pid()),
-                        region, options.getDouble("seconds", 30));
+                        region, options.getDouble("seconds", 30), options.getInt("readers", 0));
                     break;
                 case "read":
                     read(buffer, region, options.getDouble("seconds", 10));
                     break;
                 default:
-                    System.err.println("usage: Quickstart write|read [--message TEXT] [--name N] [--socket P] " +
-                        "[--seconds N]");
+                    System.err.println("usage: Quickstart write|read [--message TEXT] [--readers R] [--name N] " +
+                        "[--socket P] [--seconds N]");
                     System.exit(2);
             }
         }
     }
 
     private static void write(
-        final UnsafeBuffer buffer, final String message, final SharedRegion region, final double holdSeconds)
+        final UnsafeBuffer buffer,
+        final String message,
+        final SharedRegion region,
+        final double holdSeconds,
+        final int readers)
         throws InterruptedException
     {
         final int length = Math.min(message.length(), SIZE - TEXT_OFFSET);
@@ -66,6 +71,10 @@ public final class Quickstart
             {
                 seen = reads;
                 System.out.println("writer: " + reads + " reader(s) have read it");
+                if (readers > 0 && reads >= readers)
+                {
+                    return;
+                }
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
