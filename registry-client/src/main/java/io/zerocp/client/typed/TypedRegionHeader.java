@@ -29,8 +29,9 @@ import java.util.function.LongSupplier;
  * with a volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
  * {@link LayoutMismatchException} on any difference. If the initializer dies before READY, a waiter sees that its
  * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name: a
- * state word holding a dead process's identity means "initialization abandoned" whatever the magic and the rest say
- * (the magic is written first, so a crash between it and READY is the common case, not a foreign region).
+ * state word holding a dead process's identity next to no magic or our magic means "initialization abandoned"
+ * (the magic is written first, so a crash between it and READY is the common case, not a foreign region); next to
+ * any other first word it means raw data that merely looks like an identity.
  * <p>
  * The body is cleared with plain 8-byte stores after checking with {@code fstat} that the file still has the
  * layout's length: a bulk fill ({@code setMemory}) over a mapping another holder shrank kills a JDK 17 JVM with
@@ -108,8 +109,10 @@ final class TypedRegionHeader
                 }
                 continue;
             }
-            if (!ProcessIdentity.isIdentity(state))
+            final long magic = buffer.getLongVolatile(MAGIC_OFFSET);
+            if (!ProcessIdentity.isIdentity(state) || (0 != magic && MAGIC != magic))
             {
+                // An initializer writes only its identity, then the magic: anything else next to it is foreign.
                 throw new LayoutMismatchException("region " + regionName + " is not a typed region (header state 0x" +
                     Long.toHexString(state) + ")");
             }
