@@ -155,6 +155,38 @@ class DescriptorTransferTest
     }
 
     @Test
+    void threeThousandCyclesUnderUlimit200NeverRunOutOfDescriptors() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start())
+        {
+            final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
+            command.addAll(ChildJvm.jvmFlags());
+            command.addAll(java.util.List.of("-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                DescriptorCycler.class.getName(), daemon.socket().toString(), "3000"));
+            final StringBuilder shell = new StringBuilder("ulimit -n 200 && exec");
+            for (final String part : command)
+            {
+                shell.append(" '").append(part.replace("'", "'\\''")).append('\'');
+            }
+            final Process child = new ProcessBuilder("bash", "-c", shell.toString()).redirectErrorStream(true)
+                .start();
+            try
+            {
+                final boolean exited = child.waitFor(180, TimeUnit.SECONDS);
+                final String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(exited, "the cycler finished: " + output);
+                assertEquals(0, child.exitValue(), output);
+                assertTrue(output.contains("DONE ") && output.trim().endsWith(" 2999"), output);
+            }
+            finally
+            {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
     void descriptorHoldsAreLeasedLikePathHolds()
     {
         try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
