@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A named region mapped into this process. {@link #buffer()} is an Agrona {@link UnsafeBuffer} straight over the
@@ -18,7 +20,8 @@ import java.nio.file.Path;
  * the JVM, so close first points the buffer at an empty array: a later access through the same {@code UnsafeBuffer}
  * throws {@link IndexOutOfBoundsException}, and {@link #buffer()} throws {@link IllegalStateException}. Two things
  * stay unsafe and are the caller's to avoid: wrapping the address in another buffer that outlives the region, and
- * closing the region while another thread is still reading or writing it.
+ * closing the region while another thread is still reading or writing it. On JDK 22+, {@code RegionSegments.of}
+ * gives a view over a shared {@code Arena} that turns that race into an exception.
  * <p>
  * Not thread-safe for {@code close()}; the buffer itself may be shared between threads as Agrona buffers are.
  */
@@ -38,6 +41,8 @@ public final class SharedRegion implements AutoCloseable
 
     private final FileChannel file;
     private final FileDescriptor descriptor;
+    /** Run by close() before the mapping goes (JDK 22+ segment arenas, see RegionSegments). */
+    private final List<Runnable> closeFirst = new ArrayList<>();
 
     SharedRegion(
         final RegistryClient client,
@@ -94,6 +99,20 @@ public final class SharedRegion implements AutoCloseable
         {
             return -1;
         }
+    }
+
+    /** @return the open channel of the region's file, for mapping it again (JDK 22+: RegionSegments). */
+    synchronized FileChannel channel()
+    {
+        checkOpen();
+        return file;
+    }
+
+    /** Runs {@code action} when the region closes, before anything is unmapped. */
+    synchronized void closeFirst(final Runnable action)
+    {
+        checkOpen();
+        closeFirst.add(action);
     }
 
     /** @return whether the mapping is read-only. */
@@ -156,6 +175,10 @@ public final class SharedRegion implements AutoCloseable
                 return;
             }
             closed = true;
+        }
+        for (final Runnable action : closeFirst)
+        {
+            action.run();
         }
         buffer.wrap(EMPTY);
         IoUtil.unmap(mapping);
