@@ -38,14 +38,13 @@ final class DatagramConnection implements AutoCloseable
 
     private final AFUNIXSocketAddress daemon;
     private final Path daemonSocket;
-    private final Path daemonDescriptorSocket;
     private final AFUNIXDatagramChannel channel;
     private final Selector selector;
     private final Path boundPath;
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
     private final ReentrantLock exchangeLock = new ReentrantLock();
-    private final int configuredDaemonUid;
+    private final DaemonIdentity daemonIdentity;
     private FileDescriptor receivedDescriptor;
     /** The descriptor of each thread's last accepted reply, handed over when the socket lock is released. */
     private final ThreadLocal<FileDescriptor> handedOver = new ThreadLocal<>();
@@ -64,9 +63,8 @@ final class DatagramConnection implements AutoCloseable
         final Path daemonSocket, final AFUNIXSocketAddress bindAddress, final Path boundPath, final int daemonUid)
         throws IOException
     {
-        this.configuredDaemonUid = daemonUid;
+        this.daemonIdentity = new DaemonIdentity(daemonSocket.toAbsolutePath().normalize(), daemonUid);
         this.daemonSocket = daemonSocket.toAbsolutePath().normalize();
-        this.daemonDescriptorSocket = this.daemonSocket.resolveSibling(this.daemonSocket.getFileName() + ".fd");
         this.daemon = AFUNIXSocketAddress.of(this.daemonSocket);
         this.boundPath = boundPath;
         this.channel = AFUNIXDatagramChannel.open();
@@ -205,7 +203,7 @@ final class DatagramConnection implements AutoCloseable
                 }
                 if (null != reply)
                 {
-                    checkDaemonUid();
+                    daemonIdentity.checkSocketOwner();
                     final boolean descriptorMatches =
                         Protocol.isError(reply) || expectDescriptor == (null != receivedDescriptor);
                     if (descriptorMatches && plausible.test(reply))
@@ -241,7 +239,7 @@ final class DatagramConnection implements AutoCloseable
         }
         final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
         discardDescriptor();
-        if (!isDaemon(from))
+        if (!daemonIdentity.sentBy(from))
         {
             // Anyone on the host can send to this client's address (abstract names have no permissions), but only
             // the daemon can send from its socket paths.
@@ -268,30 +266,6 @@ final class DatagramConnection implements AutoCloseable
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    private boolean isDaemon(final AFUNIXSocketAddress from)
-    {
-        if (null == from || from.isInAbstractNamespace())
-        {
-            return false;
-        }
-        final Path path = java.nio.file.Paths.get(from.getPath());
-        return path.equals(daemonSocket) || path.equals(daemonDescriptorSocket) ||
-            sameFile(path, daemonSocket) || sameFile(path, daemonDescriptorSocket);
-    }
-
-    /** The same socket file under another spelling (a symlinked directory, say). */
-    private static boolean sameFile(final Path a, final Path b)
-    {
-        try
-        {
-            return java.nio.file.Files.isSameFile(a, b);
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
     private void drain()
     {
         try
@@ -305,6 +279,12 @@ final class DatagramConnection implements AutoCloseable
         {
             // nothing queued that we can read
         }
+    }
+
+    /** @return the uid zerocpd runs as: the configured one, else the current owner of its socket file. */
+    int daemonUid()
+    {
+        return daemonIdentity.uid();
     }
 
     /**
@@ -392,37 +372,6 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    /** @return the uid zerocpd runs as: the configured one, else the current owner of its socket file. */
-    int daemonUid()
-    {
-        if (ClientSettings.SOCKET_OWNER != configuredDaemonUid)
-        {
-            return configuredDaemonUid;
-        }
-        final int owner = FileIdentity.ownerUid(daemonSocket);
-        if (owner < 0)
-        {
-            throw new RegistryException(null, "cannot read the owner of zerocpd's socket " + daemonSocket);
-        }
-        return owner;
-    }
-
-    /** A reply came from the daemon's path: refuse it when the socket file there belongs to another user. */
-    private void checkDaemonUid()
-    {
-        if (ClientSettings.SOCKET_OWNER == configuredDaemonUid)
-        {
-            return;
-        }
-        final int owner = FileIdentity.ownerUid(daemonSocket);
-        if (owner != configuredDaemonUid)
-        {
-            throw new RegistryException(null, "the socket " + daemonSocket + " is owned by uid " + owner +
-                ", not by zerocpd's uid " + configuredDaemonUid + ": refusing its replies (another process may " +
-                "have bound the daemon's path)");
-        }
-    }
-
     private void deleteBoundPath()
     {
         if (null != boundPath)
@@ -438,11 +387,32 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
+    /** Closes the socket, after the exchange in progress (if any) ends or a second has passed. */
     @Override
     public void close()
     {
-        discardDescriptor();
-        CloseHelper.quietCloseAll(selector, channel);
-        deleteBoundPath();
+        boolean locked = false;
+        try
+        {
+            locked = exchangeLock.tryLock(1, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        try
+        {
+            discardDescriptor();
+            discardHandedOver();
+            CloseHelper.quietCloseAll(selector, channel);
+            deleteBoundPath();
+        }
+        finally
+        {
+            if (locked)
+            {
+                exchangeLock.unlock();
+            }
+        }
     }
 }

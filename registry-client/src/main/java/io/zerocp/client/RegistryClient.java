@@ -10,10 +10,8 @@ import java.io.FileDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 
@@ -40,10 +38,6 @@ import java.util.function.Predicate;
 public final class RegistryClient implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final SecureRandom RANDOM = new SecureRandom();
-    /** sun_path is 108 bytes; an abstract name takes all but the leading NUL. */
-    private static final int MAX_ABSTRACT_NAME_LENGTH = 107;
 
     private final ClientSettings settings;
     private final DatagramConnection connection;
@@ -65,30 +59,12 @@ public final class RegistryClient implements AutoCloseable
         else
         {
             // Abstract names vanish with the socket: nothing to clean up even after kill -9.
-            localName = abstractName(ProcessHandle.current().pid(), INSTANCES.incrementAndGet());
+            localName = LocalAddress.uniqueAbstractName();
             bindAddress = AFUNIXSocketAddress.inAbstractNamespace(localName);
         }
         connection = new DatagramConnection(settings.socketPath, bindAddress, settings.bindPath, settings.daemonUid);
         mapper = new RegionMapper(settings, connection);
         lease = settings.register ? new LeaseKeeper(settings, connection, holds, localName) : null;
-    }
-
-    /**
-     * A unique abstract name that fills sun_path. junixsocket 2.10.1 hands the daemon a shorter abstract sender name
-     * padded with NULs to the full 108 bytes and encodes each NUL with {@code String.format} when it builds the
-     * address object: about 60 KB of garbage and 15 µs per request (docs/benchmarks.md). A full-length name has no
-     * padding; the random tail also makes the name hard to guess.
-     */
-    private static String abstractName(final long pid, final int instance)
-    {
-        final StringBuilder name = new StringBuilder("zerocp-client-").append(pid).append('-').append(instance)
-            .append('-');
-        while (name.length() < MAX_ABSTRACT_NAME_LENGTH)
-        {
-            name.append(Long.toHexString(RANDOM.nextLong() | Long.MIN_VALUE)); // always 16 digits
-        }
-        name.setLength(MAX_ABSTRACT_NAME_LENGTH);
-        return name.toString();
     }
 
     /** @return a builder with the seed's defaults (socket {@code /tmp/shm_daemon.sock}, or {@code $ZEROCP_SOCKET}). */

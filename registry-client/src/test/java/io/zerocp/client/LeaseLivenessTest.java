@@ -181,7 +181,7 @@ class LeaseLivenessTest
             final SharedRegion region = client.acquire("phoenix", 4096);
             region.buffer().putLongVolatile(0, 0xF1AE5L);
             final ch.qos.logback.classic.Logger clientLog =
-                (ch.qos.logback.classic.Logger)org.slf4j.LoggerFactory.getLogger(RegistryClient.class);
+                (ch.qos.logback.classic.Logger)org.slf4j.LoggerFactory.getLogger(LeaseKeeper.class);
             final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log =
                 new ch.qos.logback.core.read.ListAppender<>();
             log.start();

@@ -246,8 +246,14 @@ final class TypedRegionHeader
     static void acquireRole(final AtomicBuffer buffer, final int offset, final String role, final String regionName)
     {
         final long me = ProcessIdentity.current();
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
+            if (attempt == 10_000)
+            {
+                // Live takers never contend this long: something keeps rewriting the word.
+                throw new CorruptRegionException(regionName, "the " + role + " role word keeps changing (0x" +
+                    Long.toHexString(buffer.getLongVolatile(offset)) + ")", false);
+            }
             final long holder = buffer.getLongVolatile(offset);
             if (0 != holder && ProcessIdentity.isAlive(holder))
             {
