@@ -94,19 +94,24 @@ public final class BroadcastSubscriber
                 break;
             }
             final long intent = buffer.getLongVolatile(intentIndex);
-            if ((tail & (RecordDescriptor.RECORD_ALIGNMENT - 1)) != 0 || intent < tail ||
-                intent - tail > 2L * capacity)
+            // The transmitter stores the intent, the record, the latest counter, then the tail. With the tail the
+            // same before and after reading the intent, intent >= tail and they differ by one record at most; a
+            // tail that moved meanwhile means a live transmitter, not a corrupt trailer.
+            if ((tail & (RecordDescriptor.RECORD_ALIGNMENT - 1)) != 0 ||
+                (tail == buffer.getLongVolatile(tailIndex) && (intent < tail || intent - tail > 2L * capacity)))
             {
                 throw corrupt("inconsistent trailer (tail " + tail + ", tail intent " + intent + ")", -1);
             }
             if (next + capacity <= intent)
             {
-                // Lapped: what was at our cursor is gone; continue from the newest record.
+                // Lapped: what was at our cursor is gone; continue from the newest record. The latest counter is
+                // stored after the intent of its record, so read before the intent it is never above it.
                 final long latest = buffer.getLongVolatile(latestIndex);
-                if (latest < 0 || latest > tail || tail - latest > maxRecordLength + capacity ||
-                    (latest & (RecordDescriptor.RECORD_ALIGNMENT - 1)) != 0)
+                final long intentAfter = buffer.getLongVolatile(intentIndex);
+                if (latest < 0 || latest > intentAfter || (latest & (RecordDescriptor.RECORD_ALIGNMENT - 1)) != 0)
                 {
-                    throw corrupt("the latest-record counter " + latest + " does not fit tail " + tail, tail);
+                    throw corrupt("the latest-record counter " + latest + " does not fit tail intent " +
+                        intentAfter, buffer.getLongVolatile(tailIndex));
                 }
                 lapped++;
                 next = latest;
