@@ -37,6 +37,8 @@ public final class BroadcastSubscriber
     private final int maxRecordLength;
     private final UnsafeBuffer scratch;
     private long next;
+    /** Where the stream stood at the last message taken (or at joining): every lost message lies after it. */
+    private long basePosition;
     private long expected;
     private boolean seenAny;
     /** After a corruption: the next intact message's sequence is the new base, with no gap counted. */
@@ -58,6 +60,7 @@ public final class BroadcastSubscriber
         this.maxRecordLength = capacity / 8 + RecordDescriptor.HEADER_LENGTH;
         this.expected = region.getLongVolatile(BroadcastRegion.SEQUENCE_OFFSET) + 1;
         this.next = Math.max(0, buffer.getLongVolatile(tailIndex)) & ~(long)(RecordDescriptor.RECORD_ALIGNMENT - 1);
+        this.basePosition = next;
         this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(maxRecordLength));
     }
 
@@ -81,7 +84,6 @@ public final class BroadcastSubscriber
     {
         owner.checkOpen();
         int count = 0;
-        final long start = next;
         for (int examined = 0; count < limit && examined < capacity / MIN_RECORD + 1; examined++)
         {
             final long tail = buffer.getLongVolatile(tailIndex);
@@ -159,13 +161,15 @@ public final class BroadcastSubscriber
             }
             final long published = region.getLongVolatile(BroadcastRegion.SEQUENCE_OFFSET);
             final long gap = sequence - expected;
-            if (sequence > published || gap > (tail - start) / MIN_RECORD + 1)
+            // Each message takes MIN_RECORD bytes or more, so no more can have been lost than fit since basePosition.
+            if (sequence > published || gap > (tail - basePosition) / MIN_RECORD + 1)
             {
                 throw corrupt("message sequence " + sequence + " is beyond what was transmitted (" +
                     (expected - 1) + " received, " + published + " counted)", tail);
             }
             lost += gap;
             expected = sequence + 1;
+            basePosition = next;
             seenAny = true;
             received++;
             count++;
@@ -185,6 +189,7 @@ public final class BroadcastSubscriber
         if (recovered)
         {
             next = tail;
+            basePosition = tail;
             final long published = region.getLongVolatile(BroadcastRegion.SEQUENCE_OFFSET);
             if (published >= expected - 1 && published - expected < (long)capacity)
             {
