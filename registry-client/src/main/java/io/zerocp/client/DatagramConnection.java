@@ -15,11 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
  * The client's bound datagram socket: one request out, one matching reply back, with retries and backoff until a
- * deadline. One exchange at a time (callers synchronize).
+ * deadline. The protocol carries no request ids, so exchanges on the one socket are serialized here, by a lock that
+ * every caller takes with its own deadline: a caller queued behind others (or behind the heartbeat) gives up when its
+ * own timeout is up, never later.
  * <p>
  * Sends never block (a stalled daemon with a full queue must not hang the caller). The protocol carries no request
  * ids, so a late reply to an earlier attempt could be taken for the answer to a later request: queued datagrams are
@@ -35,19 +38,33 @@ final class DatagramConnection implements AutoCloseable
 
     private final AFUNIXSocketAddress daemon;
     private final Path daemonSocket;
-    private final Path daemonDescriptorSocket;
     private final AFUNIXDatagramChannel channel;
     private final Selector selector;
     private final Path boundPath;
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
+    private final ReentrantLock exchangeLock = new ReentrantLock();
+    private final DaemonIdentity daemonIdentity;
     private FileDescriptor receivedDescriptor;
+    /** The descriptor of each thread's last accepted reply, handed over when the socket lock is released. */
+    private final ThreadLocal<FileDescriptor> handedOver = new ThreadLocal<>();
 
     DatagramConnection(final Path daemonSocket, final AFUNIXSocketAddress bindAddress, final Path boundPath)
         throws IOException
     {
+        this(daemonSocket, bindAddress, boundPath, ClientSettings.SOCKET_OWNER);
+    }
+
+    /**
+     * @param daemonUid the uid zerocpd runs as, or {@link ClientSettings#SOCKET_OWNER} to trust whoever owns the
+     *                  socket file; replies from a socket file owned by another uid are refused.
+     */
+    DatagramConnection(
+        final Path daemonSocket, final AFUNIXSocketAddress bindAddress, final Path boundPath, final int daemonUid)
+        throws IOException
+    {
+        this.daemonIdentity = new DaemonIdentity(daemonSocket.toAbsolutePath().normalize(), daemonUid);
         this.daemonSocket = daemonSocket.toAbsolutePath().normalize();
-        this.daemonDescriptorSocket = this.daemonSocket.resolveSibling(this.daemonSocket.getFileName() + ".fd");
         this.daemon = AFUNIXSocketAddress.of(this.daemonSocket);
         this.boundPath = boundPath;
         this.channel = AFUNIXDatagramChannel.open();
@@ -72,14 +89,57 @@ final class DatagramConnection implements AutoCloseable
      * Sends {@code request} and waits for a reply that {@code plausible} accepts, resending with backoff until the
      * deadline or the attempt limit.
      *
-     * @return the reply text; a descriptor passed with it is available from {@link #takeDescriptor()}.
+     * @return the reply text; a descriptor passed with it is available from {@link #takeDescriptor()} until the next
+     * exchange (same thread: the caller holds no lock between, so take it at once).
      * @throws RegistryUnavailableException when no daemon answered in time.
      */
     String exchange(final String request, final Predicate<String> plausible, final long timeoutNs, final int retries)
     {
-        final long deadline = System.nanoTime() + timeoutNs;
+        return exchangeBy(request, plausible, System.nanoTime() + timeoutNs, timeoutNs, retries);
+    }
+
+    /** As {@link #exchange}, with an absolute {@link System#nanoTime()} deadline shared by several exchanges. */
+    String exchangeBy(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries)
+    {
+        try
+        {
+            final long waitNs = deadline - System.nanoTime();
+            if (waitNs <= 0 || !exchangeLock.tryLock(waitNs, TimeUnit.NANOSECONDS))
+            {
+                throw new RegistryUnavailableException("no zerocpd answered '" + Replies.printable(request) +
+                    "' at " + daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) +
+                    " ms (the socket was busy with other requests of this client all that time)", null);
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new RegistryException("interrupted while waiting for zerocpd", ex);
+        }
+        discardHandedOver();
+        try
+        {
+            final String reply = exchangeLocked(request, plausible, deadline, timeoutNs, retries);
+            handedOver.set(receivedDescriptor);
+            receivedDescriptor = null;
+            return reply;
+        }
+        finally
+        {
+            discardDescriptor();
+            exchangeLock.unlock();
+        }
+    }
+
+    private String exchangeLocked(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries)
+    {
         long backoff = FIRST_BACKOFF_NS;
         IOException lastFailure = null;
+        discardDescriptor();
         drain();
         for (int attempt = 0; ; attempt++)
         {
@@ -110,8 +170,8 @@ final class DatagramConnection implements AutoCloseable
 
             if (System.nanoTime() - deadline >= 0 || attempt >= retries)
             {
-                throw new RegistryUnavailableException("no zerocpd answered '" + printable(request) + "' at " +
-                    daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (" +
+                throw new RegistryUnavailableException("no zerocpd answered '" + Replies.printable(request) +
+                    "' at " + daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (" +
                     (attempt + 1) + " attempt(s)" + (null != lastFailure ? ", last error: " +
                     lastFailure.getMessage() : "") + ")", lastFailure);
             }
@@ -143,6 +203,7 @@ final class DatagramConnection implements AutoCloseable
                 }
                 if (null != reply)
                 {
+                    daemonIdentity.checkSocketOwner();
                     final boolean descriptorMatches =
                         Protocol.isError(reply) || expectDescriptor == (null != receivedDescriptor);
                     if (descriptorMatches && plausible.test(reply))
@@ -152,12 +213,13 @@ final class DatagramConnection implements AutoCloseable
                     discardDescriptor(); // a late answer to an earlier request
                     continue;
                 }
-                final long remainingMs = TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime());
-                if (remainingMs <= 0)
+                final long remainingNs = until - System.nanoTime();
+                if (remainingNs <= 0)
                 {
                     return null;
                 }
-                selector.select(remainingMs);
+                // select(0) would wait for ever: round up to a whole millisecond.
+                selector.select(Math.max(1, TimeUnit.NANOSECONDS.toMillis(remainingNs + 999_999)));
                 selector.selectedKeys().clear();
             }
         }
@@ -177,7 +239,7 @@ final class DatagramConnection implements AutoCloseable
         }
         final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
         discardDescriptor();
-        if (!isDaemon(from))
+        if (!daemonIdentity.sentBy(from))
         {
             // Anyone on the host can send to this client's address (abstract names have no permissions), but only
             // the daemon can send from its socket paths.
@@ -204,30 +266,6 @@ final class DatagramConnection implements AutoCloseable
         return new String(bytes, StandardCharsets.UTF_8);
     }
 
-    private boolean isDaemon(final AFUNIXSocketAddress from)
-    {
-        if (null == from || from.isInAbstractNamespace())
-        {
-            return false;
-        }
-        final Path path = java.nio.file.Paths.get(from.getPath());
-        return path.equals(daemonSocket) || path.equals(daemonDescriptorSocket) ||
-            sameFile(path, daemonSocket) || sameFile(path, daemonDescriptorSocket);
-    }
-
-    /** The same socket file under another spelling (a symlinked directory, say). */
-    private static boolean sameFile(final Path a, final Path b)
-    {
-        try
-        {
-            return java.nio.file.Files.isSameFile(a, b);
-        }
-        catch (final IOException ex)
-        {
-            return false;
-        }
-    }
-
     private void drain()
     {
         try
@@ -241,6 +279,12 @@ final class DatagramConnection implements AutoCloseable
         {
             // nothing queued that we can read
         }
+    }
+
+    /** @return the uid zerocpd runs as: the configured one, else the current owner of its socket file. */
+    int daemonUid()
+    {
+        return daemonIdentity.uid();
     }
 
     /**
@@ -267,12 +311,23 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    /** @return the descriptor that came with the last accepted reply (caller owns it), or {@code null}. */
+    /**
+     * @return the descriptor that came with this thread's last accepted reply (caller owns it), or {@code null}.
+     */
     FileDescriptor takeDescriptor()
     {
-        final FileDescriptor fd = receivedDescriptor;
-        receivedDescriptor = null;
+        final FileDescriptor fd = handedOver.get();
+        handedOver.remove();
         return fd;
+    }
+
+    private void discardHandedOver()
+    {
+        final FileDescriptor stale = takeDescriptor();
+        if (null != stale)
+        {
+            closeDescriptor(stale);
+        }
     }
 
     private void discardDescriptor()
@@ -317,12 +372,6 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private static String printable(final String request)
-    {
-        final int cut = request.startsWith("AUTH:") ? 5 : request.length(); // never log a token
-        return request.substring(0, Math.min(cut, 80)) + (cut < request.length() ? "..." : "");
-    }
-
     private void deleteBoundPath()
     {
         if (null != boundPath)
@@ -338,11 +387,32 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
+    /** Closes the socket, after the exchange in progress (if any) ends or a second has passed. */
     @Override
     public void close()
     {
-        discardDescriptor();
-        CloseHelper.quietCloseAll(selector, channel);
-        deleteBoundPath();
+        boolean locked = false;
+        try
+        {
+            locked = exchangeLock.tryLock(1, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        try
+        {
+            discardDescriptor();
+            discardHandedOver();
+            CloseHelper.quietCloseAll(selector, channel);
+            deleteBoundPath();
+        }
+        finally
+        {
+            if (locked)
+            {
+                exchangeLock.unlock();
+            }
+        }
     }
 }

@@ -45,4 +45,30 @@ final class FileIdentity
             return null;
         }
     }
+
+    /** @return the uid owning {@code path} itself (not a link's target), or -1 when it cannot be read. */
+    static int ownerUid(final Path path)
+    {
+        try
+        {
+            return (Integer)Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** @return the uid owning the file behind descriptor number {@code fd}, or -1 when it cannot be read. */
+    static int ownerUid(final int fd)
+    {
+        try
+        {
+            return (Integer)Files.getAttribute(Paths.get("/proc/self/fd/" + fd), "unix:uid");
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return -1;
+        }
+    }
 }

@@ -1,33 +1,19 @@
 package io.zerocp.client;
 
-import io.zerocp.api.ErrorReply;
 import io.zerocp.api.Protocol;
 import io.zerocp.api.RegionNames;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
-import org.newsclub.net.unix.FileDescriptorCast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
-import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+
 
 /**
  * A connection to zerocpd: asks for regions by name and maps them.
@@ -43,90 +29,42 @@ import java.util.function.Predicate;
  * daemon restarted without its state. Requests retry with backoff until the timeout, so a daemon restart shows up as
  * a pause, not an error. Closing the client releases every hold.
  * <p>
- * Thread-safe: requests from several threads are serialized over the one socket.
+ * Replies and the files they name are checked before anything is mapped: see {@link Builder#shmDirectory} and
+ * {@link Builder#daemonUid}.
+ * <p>
+ * Thread-safe: requests from several threads are serialized over the one socket, and each gives up when its own
+ * timeout is up, however many others are queued before it.
  */
 public final class RegistryClient implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
-    private static final AtomicInteger INSTANCES = new AtomicInteger();
-    private static final SecureRandom RANDOM = new SecureRandom();
-    /** sun_path is 108 bytes; an abstract name takes all but the leading NUL. */
-    private static final int MAX_ABSTRACT_NAME_LENGTH = 107;
 
-    private final Builder config;
+    private final ClientSettings settings;
     private final DatagramConnection connection;
     private final String localName;
-    private final Map<String, Hold> holds = new HashMap<>();
-    private final ScheduledExecutorService heartbeat;
-    private final long pid = ProcessHandle.current().pid();
-    private long leaseMs;
-    private ScheduledFuture<?> renewal;
-    private long renewalPeriodMs;
-    private boolean closed;
+    private final HoldTable holds = new HoldTable();
+    private final RegionMapper mapper;
+    private final LeaseKeeper lease;
+    private volatile boolean closed;
 
-    /** What this client holds of one region, so it can re-take it and release it when the last user closes. */
-    private static final class Hold
+    private RegistryClient(final ClientSettings settings) throws IOException
     {
-        final long size;
-        final boolean readOnly;
-        /** The file's identity (device and inode) when this process mapped it; null when unknown. */
-        Object fileKey;
-        int openRegions;
-
-        Hold(final long size, final boolean readOnly)
-        {
-            this.size = size;
-            this.readOnly = readOnly;
-        }
-    }
-
-    private RegistryClient(final Builder config) throws IOException
-    {
-        this.config = config;
+        this.settings = settings;
         final AFUNIXSocketAddress bindAddress;
-        if (null != config.bindPath)
+        if (null != settings.bindPath)
         {
-            bindAddress = AFUNIXSocketAddress.of(config.bindPath);
-            localName = config.bindPath.toString();
+            bindAddress = AFUNIXSocketAddress.of(settings.bindPath);
+            localName = settings.bindPath.toString();
         }
         else
         {
             // Abstract names vanish with the socket: nothing to clean up even after kill -9.
-            localName = abstractName(pid, INSTANCES.incrementAndGet());
+            localName = LocalAddress.uniqueAbstractName();
             bindAddress = AFUNIXSocketAddress.inAbstractNamespace(localName);
         }
-        connection = new DatagramConnection(config.socketPath, bindAddress, config.bindPath);
-        if (config.register)
-        {
-            heartbeat = Executors.newSingleThreadScheduledExecutor(r ->
-            {
-                final Thread t = new Thread(r, "zerocp-lease-" + localName);
-                t.setDaemon(true);
-                return t;
-            });
-        }
-        else
-        {
-            heartbeat = null;
-        }
-    }
-
-    /**
-     * A unique abstract name that fills sun_path. junixsocket 2.10.1 hands the daemon a shorter abstract sender name
-     * padded with NULs to the full 108 bytes and encodes each NUL with {@code String.format} when it builds the
-     * address object: about 60 KB of garbage and 15 µs per request (docs/benchmarks.md). A full-length name has no
-     * padding; the random tail also makes the name hard to guess.
-     */
-    private static String abstractName(final long pid, final int instance)
-    {
-        final StringBuilder name = new StringBuilder("zerocp-client-").append(pid).append('-').append(instance)
-            .append('-');
-        while (name.length() < MAX_ABSTRACT_NAME_LENGTH)
-        {
-            name.append(Long.toHexString(RANDOM.nextLong() | Long.MIN_VALUE)); // always 16 digits
-        }
-        name.setLength(MAX_ABSTRACT_NAME_LENGTH);
-        return name.toString();
+        connection = new DatagramConnection(settings.socketPath, bindAddress, settings.bindPath, settings.daemonUid);
+        mapper = new RegionMapper(settings, connection);
+        lease = settings.register ? new LeaseKeeper(settings, connection, holds, localName) : null;
     }
 
     /** @return a builder with the seed's defaults (socket {@code /tmp/shm_daemon.sock}, or {@code $ZEROCP_SOCKET}). */
@@ -137,13 +75,14 @@ public final class RegistryClient implements AutoCloseable
 
     private void start()
     {
-        if (null != config.token && !config.register)
+        final long deadline = System.nanoTime() + settings.timeoutNs;
+        if (null != lease)
         {
-            authenticate();
+            lease.register(deadline);
         }
-        if (config.register)
+        else if (null != settings.token)
         {
-            register();
+            LeaseKeeper.authenticate(connection, settings, deadline);
         }
     }
 
@@ -154,9 +93,9 @@ public final class RegistryClient implements AutoCloseable
     }
 
     /** @return the lease length the daemon granted, or 0 when not registered. */
-    public synchronized long leaseMs()
+    public long leaseMs()
     {
-        return leaseMs;
+        return null == lease ? 0 : lease.leaseMs();
     }
 
     /**
@@ -165,19 +104,19 @@ public final class RegistryClient implements AutoCloseable
      */
     public String request(final String request)
     {
-        return exchange(request, reply -> true);
+        return exchange(request, Replies::isAny);
     }
 
     /** @throws RegistryException unless the daemon answers {@code PONG}. */
     public void ping()
     {
-        expect(exchange("PING", reply -> reply.equals(Protocol.PONG) || Protocol.isError(reply)), "PING");
+        Replies.expect(exchange("PING", Replies::isPongOrError), "PING");
     }
 
     /** @return the default region's path (the seed's {@code GET_SHM_PATH}). */
     public Path shmPath()
     {
-        return Paths.get(expect(exchange("GET_SHM_PATH", RegistryClient::isPathOrError), "GET_SHM_PATH"));
+        return Paths.get(Replies.expect(exchange("GET_SHM_PATH", Replies::isPathOrError), "GET_SHM_PATH"));
     }
 
     /**
@@ -197,13 +136,10 @@ public final class RegistryClient implements AutoCloseable
     {
         checkName(name);
         final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
-        final Path path = Paths.get(expect(exchange(request, pathOf(name)), request));
-        synchronized (this)
+        final Path path = Paths.get(Replies.expect(exchange(request, Replies.pathOf(name)), request));
+        if (null != lease)
         {
-            if (config.register)
-            {
-                holds.computeIfAbsent(name, n -> new Hold(size, false));
-            }
+            holds.recordPath(name, size);
         }
         return path;
     }
@@ -211,7 +147,8 @@ public final class RegistryClient implements AutoCloseable
     /** @return the size of the default region. */
     public long shmSize()
     {
-        return Long.parseLong(expect(exchange("GET_SHM_SIZE", RegistryClient::isNumberOrError), "GET_SHM_SIZE"));
+        return Replies.size(Replies.expect(exchange("GET_SHM_SIZE", Replies::isNumberOrError), "GET_SHM_SIZE"),
+            "GET_SHM_SIZE");
     }
 
     /** @return the size of an existing region. @throws RegistryException with NO_SUCH_REGION when there is none. */
@@ -219,7 +156,7 @@ public final class RegistryClient implements AutoCloseable
     {
         checkName(name);
         final String request = "GET_SHM_SIZE:" + name;
-        return Long.parseLong(expect(exchange(request, RegistryClient::isNumberOrError), request));
+        return Replies.size(Replies.expect(exchange(request, Replies::isNumberOrError), request), request);
     }
 
     /** Maps a region read-write, creating it with the daemon's default size on first use. */
@@ -246,276 +183,98 @@ public final class RegistryClient implements AutoCloseable
     private SharedRegion acquire(final String name, final long size, final boolean readOnly)
     {
         checkName(name);
-        final boolean fd = config.transferMode == TransferMode.FD;
-        final String request = requestFor(name, size, readOnly);
-        final MappedByteBuffer mapping;
-        final Path path;
-        final long regionSize;
-        Object fileKey = null;
-        synchronized (this)
+        checkOpen();
+        final String request = RegionRequests.text(settings, name, size, readOnly);
+        final boolean heldBefore = holds.contains(name);
+        final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
+            request);
+        FileDescriptor descriptor = connection.takeDescriptor();
+        final RegionMapper.Mapping mapping;
+        try
         {
-            checkOpen();
-            final String reply = expect(exchange(request, fd ? descriptorOf(name) : pathOf(name)), request);
-            try
+            if (settings.descriptors())
             {
-                if (fd)
+                if (null == descriptor)
                 {
-                    final FileDescriptor descriptor = connection.takeDescriptor();
-                    if (null == descriptor)
-                    {
-                        throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
-                    }
-                    regionSize = mappable(name, Long.parseLong(reply));
-                    path = null;
-                    try (FileChannel channel = FileDescriptorCast.using(descriptor).as(FileChannel.class))
-                    {
-                        mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
-                            FileChannel.MapMode.READ_WRITE, 0, regionSize);
-                    }
-                    finally
-                    {
-                        fileKey = FileIdentity.of(descriptor);
-                        DatagramConnection.closeDescriptor(descriptor); // the mapping outlives the descriptor
-                    }
+                    throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
                 }
-                else
-                {
-                    path = Paths.get(reply);
-                    try (FileChannel channel = readOnly ?
-                        FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS) :
-                        FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                            LinkOption.NOFOLLOW_LINKS))
-                    {
-                        regionSize = mappable(name, channel.size());
-                        mapping = channel.map(readOnly ? FileChannel.MapMode.READ_ONLY :
-                            FileChannel.MapMode.READ_WRITE, 0, regionSize);
-                    }
-                    fileKey = FileIdentity.of(path);
-                }
+                final FileDescriptor owned = descriptor;
+                descriptor = null; // the mapping owns it now
+                mapping = mapper.mapDescriptor(name, reply, owned, readOnly);
             }
-            catch (final IOException | RuntimeException ex)
+            else
             {
-                // The daemon recorded a hold for this request; give it back unless this client held the name already.
-                if (config.register && !holds.containsKey(name))
-                {
-                    releaseQuietly(name);
-                }
-                if (ex instanceof RegistryException)
-                {
-                    throw (RegistryException)ex;
-                }
-                throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
-            }
-            if (config.register)
-            {
-                final Hold hold = holds.computeIfAbsent(name, n -> new Hold(regionSize, readOnly));
-                hold.openRegions++;
-                if (null == hold.fileKey)
-                {
-                    hold.fileKey = fileKey;
-                }
+                mapping = mapper.mapPath(name, reply, readOnly);
             }
         }
-        return new SharedRegion(this, name, path, regionSize, readOnly, mapping);
-    }
-
-    private String requestFor(final String name, final long size, final boolean readOnly)
-    {
-        final StringBuilder sb = new StringBuilder(config.transferMode == TransferMode.FD ? "GET_SHM_FD:" :
-            "GET_SHM_PATH:").append(name);
-        if (size > 0)
+        catch (final IOException | RuntimeException ex)
         {
-            sb.append(",size=").append(size);
+            // The daemon recorded a hold for this request; give it back unless this client held the name already.
+            if (null != lease && !heldBefore && !holds.contains(name))
+            {
+                releaseQuietly(name);
+            }
+            if (ex instanceof RegistryException)
+            {
+                throw (RegistryException)ex;
+            }
+            throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
         }
-        if (readOnly && config.transferMode == TransferMode.FD)
+        finally
         {
-            sb.append(",mode=ro");
+            if (null != descriptor)
+            {
+                DatagramConnection.closeDescriptor(descriptor); // a descriptor nobody asked for
+            }
         }
-        return sb.toString();
+        if (null != lease)
+        {
+            holds.recordOpen(name, mapping.size, readOnly, mapping.fileKey);
+        }
+        return new SharedRegion(this, name, mapping, readOnly);
     }
 
     /** Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. */
-    synchronized void onRegionClosed(final String name)
+    void onRegionClosed(final String name)
     {
-        final Hold hold = holds.get(name);
-        if (null == hold || closed)
+        if (!closed && holds.recordClose(name))
         {
-            return;
-        }
-        if (--hold.openRegions <= 0)
-        {
-            holds.remove(name);
             // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away; if it
             // never comes back, the hold goes with the lease.
             releaseQuietly(name);
         }
     }
 
-    /** One mapping holds at most 2 GiB (a JDK limit for {@code FileChannel.map}). */
-    private static long mappable(final String name, final long size)
-    {
-        if (size > Integer.MAX_VALUE)
-        {
-            throw new RegistryException(null, "region " + name + " has " + size + " bytes; a SharedRegion maps at " +
-                "most " + Integer.MAX_VALUE + " (map it in parts through its path or descriptor)");
-        }
-        return size;
-    }
-
     private void releaseQuietly(final String name)
     {
         try
         {
-            connection.exchange("RELEASE:" + name, RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
+            connection.exchange("RELEASE:" + name, Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
         }
-        catch (final RegistryUnavailableException ex)
+        catch (final RegistryException ex)
         {
             LOG.warn("could not release {}: {}", name, ex.getMessage());
         }
     }
 
-    private long releaseTimeoutNs()
-    {
-        return Math.min(config.timeoutNs, TimeUnit.SECONDS.toNanos(1));
-    }
-
-    private void authenticate()
-    {
-        expect(exchange("AUTH:token=" + config.token, RegistryClient::isOkOrError), "AUTH");
-    }
-
-    private synchronized void register()
-    {
-        if (null != config.token)
-        {
-            authenticate();
-        }
-        final String reply = expect(exchange("REGISTER:process_id=" + pid, RegistryClient::isLeaseOrError),
-            "REGISTER");
-        onLease(reply);
-    }
-
-    /**
-     * Takes the lease length from a REGISTER or RENEW reply and renews at a third of it. A daemon restarted with a
-     * shorter TTL would otherwise see this client's lease lapse between renewals, again and again.
-     */
-    private synchronized void onLease(final String reply)
-    {
-        leaseMs = Long.parseLong(reply.substring(Protocol.LEASE_REPLY_PREFIX.length()));
-        final long period = Math.max(10, leaseMs / 3);
-        if (period != renewalPeriodMs && !heartbeat.isShutdown())
-        {
-            if (null != renewal)
-            {
-                renewal.cancel(false);
-            }
-            renewal = heartbeat.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
-            renewalPeriodMs = period;
-        }
-    }
-
-    private void renew()
-    {
-        try
-        {
-            synchronized (this)
-            {
-                if (closed)
-                {
-                    return;
-                }
-                final String reply = exchange("RENEW", RegistryClient::isLeaseOrError);
-                if (!Protocol.isError(reply))
-                {
-                    onLease(reply);
-                }
-                else
-                {
-                    final ErrorReply error = ErrorReply.fromReply(reply);
-                    if (error == ErrorReply.NOT_REGISTERED || error == ErrorReply.UNAUTHORIZED)
-                    {
-                        recover();
-                    }
-                    else
-                    {
-                        LOG.warn("lease renewal refused: {}", reply);
-                    }
-                }
-            }
-        }
-        catch (final RegistryException ex)
-        {
-            LOG.debug("lease renewal failed, will retry: {}", ex.getMessage());
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.warn("lease renewal failed", ex);
-        }
-    }
-
-    /** The lease is gone: register again and take back every hold, so the user never sees it. */
-    private void recover()
-    {
-        LOG.info("lease of {} lapsed; registering again and re-taking {} hold(s)", localName, holds.size());
-        register();
-        final List<String> names = new ArrayList<>(holds.keySet());
-        for (final String name : names)
-        {
-            final Hold hold = holds.get(name);
-            final String request = requestFor(name, hold.size, hold.readOnly);
-            final String reply = exchange(request, config.transferMode == TransferMode.FD ?
-                descriptorOf(name) : pathOf(name));
-            final FileDescriptor extra = connection.takeDescriptor();
-            Object fileKey = null;
-            if (null != extra)
-            {
-                fileKey = FileIdentity.of(extra);
-                DatagramConnection.closeDescriptor(extra); // this process already has the region mapped
-            }
-            if (Protocol.isError(reply))
-            {
-                LOG.warn("could not re-take region {}: {}", name, reply);
-                continue;
-            }
-            if (null == extra)
-            {
-                fileKey = FileIdentity.of(Paths.get(reply));
-            }
-            if (null != hold.fileKey && null != fileKey && !hold.fileKey.equals(fileKey))
-            {
-                // This client was the region's last holder and the daemon unlinked it while the lease was lapsed;
-                // the name now stands for new memory that this process's mappings do not share.
-                LOG.error("region {} was re-created after this client's lease lapsed: mappings made before no " +
-                    "longer share memory with other processes; close and acquire it again", name);
-                hold.fileKey = fileKey;
-            }
-        }
-    }
-
-    private synchronized String exchange(final String request, final Predicate<String> plausible)
+    /** One request within the timeout; a lapsed lease is recovered (within the same deadline) and the request resent. */
+    private String exchange(final String request, final Predicate<String> plausible)
     {
         checkOpen();
-        String reply = connection.exchange(request, plausible, config.timeoutNs, config.retries);
-        if (config.register && leaseMs > 0 && Protocol.isError(reply) && !request.startsWith("AUTH") &&
-            !request.startsWith("REGISTER") && !request.startsWith("RENEW"))
+        final long deadline = System.nanoTime() + settings.timeoutNs;
+        final long generation = null == lease ? 0 : lease.generation();
+        String reply = connection.exchangeBy(request, plausible, deadline, settings.timeoutNs, settings.retries);
+        if (null != lease && lease.lapsed(reply))
         {
-            final ErrorReply error = ErrorReply.fromReply(reply);
-            if (error == ErrorReply.NOT_REGISTERED || (error == ErrorReply.UNAUTHORIZED && null != config.token))
+            final FileDescriptor unused = connection.takeDescriptor();
+            if (null != unused)
             {
-                recover();
-                reply = connection.exchange(request, plausible, config.timeoutNs, config.retries);
+                DatagramConnection.closeDescriptor(unused);
             }
-        }
-        return reply;
-    }
-
-    private static String expect(final String reply, final String request)
-    {
-        if (Protocol.isError(reply))
-        {
-            final ErrorReply error = ErrorReply.fromReply(reply);
-            final int cut = request.startsWith("AUTH") ? 4 : request.length();
-            throw new RegistryException(error, "zerocpd refused " + request.substring(0, cut) + ": " + reply);
+            if (lease.recover(generation, deadline))
+            {
+                reply = connection.exchangeBy(request, plausible, deadline, settings.timeoutNs, settings.retries);
+            }
         }
         return reply;
     }
@@ -537,53 +296,6 @@ public final class RegistryClient implements AutoCloseable
         }
     }
 
-    /** A size reply whose descriptor is this region's file (or an error). */
-    private Predicate<String> descriptorOf(final String name)
-    {
-        return reply -> Protocol.isError(reply) || (isNumberOrError(reply) && connection.descriptorIsRegion(name));
-    }
-
-    private static Predicate<String> pathOf(final String name)
-    {
-        final String suffix = "/" + Protocol.regionFileName(name);
-        return reply -> reply.endsWith(suffix) || Protocol.isError(reply);
-    }
-
-    private static boolean isPathOrError(final String reply)
-    {
-        return reply.startsWith("/") || Protocol.isError(reply);
-    }
-
-    private static boolean isNumberOrError(final String reply)
-    {
-        if (Protocol.isError(reply))
-        {
-            return true;
-        }
-        if (reply.isEmpty() || reply.length() > 19)
-        {
-            return false;
-        }
-        for (int i = 0; i < reply.length(); i++)
-        {
-            if (reply.charAt(i) < '0' || reply.charAt(i) > '9')
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isOkOrError(final String reply)
-    {
-        return reply.equals(Protocol.OK) || Protocol.isError(reply);
-    }
-
-    private static boolean isLeaseOrError(final String reply)
-    {
-        return reply.startsWith(Protocol.LEASE_REPLY_PREFIX) || Protocol.isError(reply);
-    }
-
     /**
      * Releases every hold and the lease (bare {@code RELEASE}), then closes the socket. Regions still open stay
      * mapped until closed. Safe to call twice.
@@ -591,31 +303,20 @@ public final class RegistryClient implements AutoCloseable
     @Override
     public void close()
     {
-        if (null != heartbeat)
-        {
-            heartbeat.shutdownNow();
-        }
-        synchronized (this)
+        synchronized (holds)
         {
             if (closed)
             {
                 return;
             }
-            if (config.register && leaseMs > 0)
-            {
-                try
-                {
-                    connection.exchange("RELEASE", RegistryClient::isOkOrError, releaseTimeoutNs(), 2);
-                }
-                catch (final RegistryException ex)
-                {
-                    LOG.debug("no answer to RELEASE on close: {}", ex.getMessage());
-                }
-            }
             closed = true;
-            holds.clear();
-            connection.close();
         }
+        if (null != lease)
+        {
+            lease.close();
+        }
+        holds.clear();
+        connection.close();
     }
 
     /**
@@ -631,9 +332,37 @@ public final class RegistryClient implements AutoCloseable
         boolean register = true;
         String token;
         TransferMode transferMode = TransferMode.PATH;
+        Path shmDirectory = Paths.get(null != System.getenv("ZEROCP_SHM_DIR") ?
+            System.getenv("ZEROCP_SHM_DIR") : Protocol.DEFAULT_SHM_DIR);
+        int daemonUid = ClientSettings.SOCKET_OWNER;
 
         private Builder()
         {
+        }
+
+        /**
+         * The directory zerocpd keeps region files in, or one above it (default {@code /dev/shm}, or
+         * {@code $ZEROCP_SHM_DIR}): the client maps no file that does not lie inside it, whatever a reply says.
+         */
+        public Builder shmDirectory(final Path directory)
+        {
+            this.shmDirectory = directory;
+            return this;
+        }
+
+        /**
+         * The uid zerocpd runs as. Replies from a socket file owned by another uid are refused, and so are region
+         * files owned by another uid. Default: the owner of the socket file (which checks region files but cannot
+         * tell a process that bound the daemon's path while the daemon was down).
+         */
+        public Builder daemonUid(final int uid)
+        {
+            if (uid < 0)
+            {
+                throw new IllegalArgumentException("uid must be >= 0: " + uid);
+            }
+            this.daemonUid = uid;
+            return this;
         }
 
         /** The daemon's socket. */
@@ -691,7 +420,8 @@ public final class RegistryClient implements AutoCloseable
         }
 
         /**
-         * Binds the socket and, by default, authenticates and registers.
+         * Binds the socket and, by default, authenticates and registers. The client keeps a copy of the settings:
+         * changing this builder afterwards does not change it.
          *
          * @throws RegistryUnavailableException when no daemon answers within the timeout.
          * @throws RegistryException            when the daemon refuses the token or the registration.
@@ -701,7 +431,8 @@ public final class RegistryClient implements AutoCloseable
             final RegistryClient client;
             try
             {
-                client = new RegistryClient(this);
+                client = new RegistryClient(new ClientSettings(socketPath, bindPath, timeoutNs, retries, register,
+                    token, transferMode, shmDirectory, daemonUid));
             }
             catch (final IOException ex)
             {

@@ -4,8 +4,13 @@ import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.FileDescriptor;
+import java.io.IOException;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A named region mapped into this process. {@link #buffer()} is an Agrona {@link UnsafeBuffer} straight over the
@@ -15,7 +20,8 @@ import java.nio.file.Path;
  * the JVM, so close first points the buffer at an empty array: a later access through the same {@code UnsafeBuffer}
  * throws {@link IndexOutOfBoundsException}, and {@link #buffer()} throws {@link IllegalStateException}. Two things
  * stay unsafe and are the caller's to avoid: wrapping the address in another buffer that outlives the region, and
- * closing the region while another thread is still reading or writing it.
+ * closing the region while another thread is still reading or writing it. On JDK 22+, {@code RegionSegments.of}
+ * gives a view over a shared {@code Arena} that turns that race into an exception.
  * <p>
  * Not thread-safe for {@code close()}; the buffer itself may be shared between threads as Agrona buffers are.
  */
@@ -30,23 +36,30 @@ public final class SharedRegion implements AutoCloseable
     private final boolean readOnly;
     private final MappedByteBuffer mapping;
     private final UnsafeBuffer buffer;
-    private boolean closed;
+    private final ReadOnlyRegionBuffer view;
+    private volatile boolean closed;
+
+    private final FileChannel file;
+    private final FileDescriptor descriptor;
+    /** Run by close() before the mapping goes (JDK 22+ segment arenas, see RegionSegments). */
+    private final List<Runnable> closeFirst = new ArrayList<>();
 
     SharedRegion(
         final RegistryClient client,
         final String name,
-        final Path path,
-        final long size,
-        final boolean readOnly,
-        final MappedByteBuffer mapping)
+        final RegionMapper.Mapping mapping,
+        final boolean readOnly)
     {
         this.client = client;
         this.name = name;
-        this.path = path;
-        this.size = size;
+        this.path = mapping.path;
+        this.size = mapping.size;
         this.readOnly = readOnly;
-        this.mapping = mapping;
-        this.buffer = new UnsafeBuffer(mapping, 0, (int)Math.min(size, Integer.MAX_VALUE));
+        this.mapping = mapping.buffer;
+        this.file = mapping.channel;
+        this.descriptor = mapping.descriptor;
+        this.buffer = new UnsafeBuffer(this.mapping, 0, (int)Math.min(size, Integer.MAX_VALUE));
+        this.view = new ReadOnlyRegionBuffer(buffer);
     }
 
     /** @return the region's name. */
@@ -68,6 +81,38 @@ public final class SharedRegion implements AutoCloseable
     public long size()
     {
         return size;
+    }
+
+    /**
+     * @return the size of the region's file right now ({@code fstat} on the descriptor this region keeps open), or
+     * -1 when it cannot be read. Another holder may have shrunk it: touching the mapping beyond this size raises
+     * SIGBUS, which the JVM turns into an {@link InternalError} for plain reads and writes (asynchronously on
+     * JDK 17) but not for every bulk operation; the typed regions check this before a bulk fill.
+     */
+    public long fileSize()
+    {
+        try
+        {
+            return file.size();
+        }
+        catch (final IOException ex)
+        {
+            return -1;
+        }
+    }
+
+    /** @return the open channel of the region's file, for mapping it again (JDK 22+: RegionSegments). */
+    synchronized FileChannel channel()
+    {
+        checkOpen();
+        return file;
+    }
+
+    /** Runs {@code action} when the region closes, before anything is unmapped. */
+    synchronized void closeFirst(final Runnable action)
+    {
+        checkOpen();
+        closeFirst.add(action);
     }
 
     /** @return whether the mapping is read-only. */
@@ -92,13 +137,14 @@ public final class SharedRegion implements AutoCloseable
     }
 
     /**
-     * @return a view for reading, which works for read-only and read-write regions alike.
+     * @return a view for reading, which works for read-only and read-write regions alike; it is a
+     * {@link ReadOnlyRegionBuffer}, which no cast makes writable.
      * @throws IllegalStateException when the region is closed.
      */
     public DirectBuffer view()
     {
         checkOpen();
-        return buffer;
+        return view;
     }
 
     /** @return whether {@link #close()} has been called. */
@@ -122,13 +168,21 @@ public final class SharedRegion implements AutoCloseable
     @Override
     public void close()
     {
-        if (closed)
+        synchronized (this)
         {
-            return;
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        for (final Runnable action : closeFirst)
+        {
+            action.run();
+        }
         buffer.wrap(EMPTY);
         IoUtil.unmap(mapping);
+        RegionMapper.closeFile(file, descriptor);
         client.onRegionClosed(name);
     }
 

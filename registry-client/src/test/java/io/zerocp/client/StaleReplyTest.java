@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /**
  * The protocol has no request ids and anyone on the host can write to a client's address: the connection takes a
  * reply only from the daemon's paths, with a descriptor exactly when the request passes one, and a passed
- * descriptor only when it is the requested region's file. A scripted fake daemon answers wrongly first.
+ * descriptor only when it is the requested region's file. A scripted fake daemon answers wrongly first. The
+ * predicates are the client's own ({@link Replies}, {@link RegionRequests}), not stand-ins.
  */
 class StaleReplyTest
 {
@@ -41,7 +42,7 @@ class StaleReplyTest
             });
             try (DatagramConnection connection = daemon.connect())
             {
-                final String reply = connection.exchange("GET_SHM_SIZE:stale", r -> r.matches("[0-9]+"),
+                final String reply = connection.exchange("GET_SHM_SIZE:stale", Replies::isNumberOrError,
                     TimeUnit.SECONDS.toNanos(5), 0);
                 assertEquals("8192", reply);
                 assertNull(connection.takeDescriptor(), "the stale reply's descriptor was closed, not kept");
@@ -66,7 +67,7 @@ class StaleReplyTest
             });
             try (DatagramConnection connection = daemon.connect())
             {
-                final String reply = connection.exchange("GET_SHM_PATH:victim", r -> r.endsWith("/victim_shm"),
+                final String reply = connection.exchange("GET_SHM_PATH:victim", Replies.pathOf("victim"),
                     TimeUnit.SECONDS.toNanos(5), 0);
                 assertEquals(realPath.toString(), reply);
             }
@@ -87,7 +88,10 @@ class StaleReplyTest
             });
             try (DatagramConnection connection = daemon.connect())
             {
-                connection.exchange("GET_SHM_FD:b", r -> connection.descriptorIsRegion("b"),
+                final ClientSettings settings = new ClientSettings(daemon.dirs.socket("peer.sock"), null,
+                    TimeUnit.SECONDS.toNanos(5), 0, false, null, TransferMode.FD, daemon.dirs.shmDir(),
+                    ClientSettings.SOCKET_OWNER);
+                connection.exchange("GET_SHM_FD:b", RegionRequests.answer(settings, connection, "b"),
                     TimeUnit.SECONDS.toNanos(5), 0);
                 final FileDescriptor fd = connection.takeDescriptor();
                 final int number = FileDescriptorCast.using(fd).as(Integer.class);

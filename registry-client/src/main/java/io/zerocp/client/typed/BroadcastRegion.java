@@ -58,7 +58,7 @@ public final class BroadcastRegion implements AutoCloseable
         }
         final TypedMapping mapping = TypedMapping.open(client, name, LayoutKind.BROADCAST, VERSION,
             new long[]{capacity}, regionLength(capacity),
-            buffer -> buffer.setMemory(SEQUENCE_OFFSET, (int)regionLength(capacity) - SEQUENCE_OFFSET, (byte)0));
+            buffer -> TypedRegionHeader.clear(buffer, SEQUENCE_OFFSET, (int)regionLength(capacity) - SEQUENCE_OFFSET));
         return new BroadcastRegion(mapping, capacity);
     }
 

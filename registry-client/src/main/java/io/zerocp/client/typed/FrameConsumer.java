@@ -6,9 +6,18 @@ import org.agrona.concurrent.AtomicBuffer;
  * One consumer of a {@link FramePool}: {@link #poll} reads the newest frame in place if there is one it has not seen,
  * counting the frames it skipped. Holds a consumer entry until closed (a dead process's entry is freed by the
  * producer or by the next consumer that needs one). Not thread-safe.
+ * <p>
+ * <b>Shared memory is input.</b> The slot number, frame length and sequences read from the region are checked
+ * before use (a slot beyond the pool, a length beyond the slot, a sequence going backwards, a published word whose
+ * slot holds another frame) and reported once as a {@link CorruptRegionException}; a poll tries a bounded number of
+ * claims, so it returns whatever the region holds. A forged frame with a huge sequence costs one exception when the
+ * producer's next frame shows the sequence going back, after which the consumer continues with the producer.
  */
 public final class FrameConsumer implements AutoCloseable
 {
+    /** Claims tried per poll before giving up until the next (each retry follows a newer published frame). */
+    private static final int MAX_ATTEMPTS = 64;
+
     private final FramePool pool;
     private final AtomicBuffer buffer;
     private final int entry;
@@ -16,6 +25,8 @@ public final class FrameConsumer implements AutoCloseable
     private long lastSequence;
     private long framesRead;
     private long framesMissed;
+    private long lastGap;
+    private long corruptions;
     private boolean closed;
 
     FrameConsumer(final FramePool pool, final int index)
@@ -41,36 +52,64 @@ public final class FrameConsumer implements AutoCloseable
     public boolean poll(final FrameHandler handler)
     {
         checkOpen();
-        while (true)
+        long previous = -1;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++)
         {
             final long published = buffer.getLongVolatile(FramePool.PUBLISHED_OFFSET);
             final long sequence = published >>> FramePool.SLOT_BITS;
-            if (sequence <= lastSequence)
+            if (sequence == lastSequence || 0 == sequence)
             {
                 return false;
             }
             final int slot = (int)(published & FramePool.SLOT_MASK);
+            if (slot >= pool.slots())
+            {
+                throw corrupt("the published word names slot " + slot + " of " + pool.slots());
+            }
+            if (sequence < lastSequence)
+            {
+                // Numbers only grow: the frame taken last was forged (or the region re-initialized under us).
+                resync(sequence);
+                throw corrupt("the published sequence went back from " + lastSequence + " to " + sequence +
+                    "; continuing from it");
+            }
             final int descriptor = pool.descriptorOffset(slot);
             buffer.putLongVolatile(entry + FramePool.ENTRY_CLAIM, slot + 1);
             // Claim-then-check against the producer's mark-then-check: one of us sees the other.
-            if (buffer.getLongVolatile(descriptor + FramePool.DESCRIPTOR_SEQUENCE) != sequence)
+            final long slotSequence = buffer.getLongVolatile(descriptor + FramePool.DESCRIPTOR_SEQUENCE);
+            if (slotSequence != sequence)
             {
                 buffer.putLongRelease(entry + FramePool.ENTRY_CLAIM, 0);
+                if (published == previous)
+                {
+                    // The producer moves the published word before it reuses a slot: a word that stays put while
+                    // its slot holds another frame was not written by the producer.
+                    throw corrupt("the published word names slot " + slot + " for frame " + sequence +
+                        " but that slot holds frame " + slotSequence);
+                }
+                previous = published;
                 continue; // the producer has moved on; take the newer frame
             }
-            final int length = (int)buffer.getLong(descriptor + FramePool.DESCRIPTOR_FRAME_LENGTH);
+            final long length = buffer.getLong(descriptor + FramePool.DESCRIPTOR_FRAME_LENGTH);
+            if (length < 0 || length > pool.slotSize())
+            {
+                buffer.putLongRelease(entry + FramePool.ENTRY_CLAIM, 0);
+                throw corrupt("frame " + sequence + " in slot " + slot + " claims " + length + " bytes; slots hold " +
+                    pool.slotSize());
+            }
             final long timestampNs = buffer.getLong(descriptor + FramePool.DESCRIPTOR_TIMESTAMP);
             // Taken: a producer waiting for its consumers may now write the next frame while this one is read.
             buffer.putLongRelease(entry + FramePool.ENTRY_LAST_SEQUENCE, sequence);
             try
             {
-                handler.onFrame(pool.slotView(slot), length, sequence, timestampNs);
+                handler.onFrame(pool.slotView(slot), (int)length, sequence, timestampNs);
             }
             finally
             {
                 // Release orders every read of the frame before the slot is given back.
                 buffer.putLongRelease(entry + FramePool.ENTRY_CLAIM, 0);
-                framesMissed += sequence - lastSequence - 1;
+                lastGap = sequence - lastSequence - 1;
+                framesMissed += lastGap;
                 framesRead++;
                 lastSequence = sequence;
                 buffer.putLong(entry + FramePool.ENTRY_FRAMES_READ, framesRead);
@@ -78,6 +117,29 @@ public final class FrameConsumer implements AutoCloseable
             }
             return true;
         }
+        return false; // the producer kept moving faster than we could claim: try again on the next poll
+    }
+
+    /** The last frame was not the producer's: forget the gap it added and continue from {@code sequence}. */
+    private void resync(final long sequence)
+    {
+        framesMissed = Math.max(0, framesMissed - lastGap);
+        lastGap = 0;
+        lastSequence = sequence - 1;
+        corruptions++;
+        buffer.putLongRelease(entry + FramePool.ENTRY_LAST_SEQUENCE, lastSequence);
+    }
+
+    private CorruptRegionException corrupt(final String problem)
+    {
+        corruptions++;
+        return new CorruptRegionException(pool.name(), problem, true);
+    }
+
+    /** @return how many times this consumer found the pool corrupt. */
+    public long corruptions()
+    {
+        return corruptions;
     }
 
     /** @return frames handed to handlers. */

@@ -110,7 +110,7 @@ public final class FramePool implements AutoCloseable
         final int metadataEnd = slotsOffset(slots, maxConsumers);
         final TypedMapping mapping = TypedMapping.open(client, name, LayoutKind.FRAME_POOL, VERSION,
             new long[]{slots, slotSize, maxConsumers}, length,
-            buffer -> buffer.setMemory(PUBLISHED_OFFSET, metadataEnd - PUBLISHED_OFFSET, (byte)0));
+            buffer -> TypedRegionHeader.clear(buffer, PUBLISHED_OFFSET, metadataEnd - PUBLISHED_OFFSET));
         final FramePool pool = new FramePool(mapping, slots, slotSize, maxConsumers);
         for (int i = 0; i < slots; i++)
         {

@@ -93,7 +93,7 @@ public final class MessageRing implements AutoCloseable
         }
         final long length = regionLength(capacity);
         final TypedMapping mapping = TypedMapping.open(client, name, kind, VERSION, new long[]{capacity}, length,
-            buffer -> buffer.setMemory(RING_OFFSET, capacity + RingBufferDescriptor.TRAILER_LENGTH, (byte)0));
+            buffer -> TypedRegionHeader.clear(buffer, RING_OFFSET, capacity + RingBufferDescriptor.TRAILER_LENGTH));
         try
         {
             return new MessageRing(mapping, kind, capacity);

@@ -1,6 +1,10 @@
 package io.zerocp.client.typed;
 
+import org.agrona.BitUtil;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 
@@ -9,6 +13,10 @@ import org.agrona.concurrent.ringbuffer.RingBuffer;
  * the middle of a write. Holds the ring's consumer role until closed (a {@code kill -9}ed consumer's role is taken
  * over by the next one). Messages handed to a consumer that dies before its read returns are read again by the next
  * consumer (at-least-once across consumer crashes). Not thread-safe.
+ * <p>
+ * <b>Shared memory is input.</b> Records are read by this class, not Agrona's {@code read}, so a forged length or
+ * type at the head is caught before use; the consumer then skips to the tail, counts the bytes dropped and throws a
+ * {@link CorruptRegionException} once, instead of offering the same record for ever.
  */
 public final class RingConsumer implements AutoCloseable
 {
@@ -16,6 +24,12 @@ public final class RingConsumer implements AutoCloseable
     private final RingBuffer ring;
     private final ManyToOneRingBuffer unblocker;
     private final long unblockTimeoutNs;
+    private final AtomicBuffer buffer;
+    private final int capacity;
+    private final int headIndex;
+    private final int tailIndex;
+    private long lostBytes;
+    private long corruptions;
     private long stuckHead = -1;
     private long stuckSinceNs;
     private long unblocks;
@@ -29,6 +43,10 @@ public final class RingConsumer implements AutoCloseable
         this.ring = ring;
         this.unblocker = unblocker;
         this.unblockTimeoutNs = unblockTimeoutNs;
+        this.buffer = ring.buffer();
+        this.capacity = ring.capacity();
+        this.headIndex = capacity + RingBufferDescriptor.HEAD_POSITION_OFFSET;
+        this.tailIndex = capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET;
     }
 
     /** @return messages read; 0 only when none are ready (a wrap of the ring is read through). */
@@ -37,16 +55,20 @@ public final class RingConsumer implements AutoCloseable
         return read(handler, Integer.MAX_VALUE);
     }
 
-    /** @return messages read, at most {@code limit}. */
+    /**
+     * @return messages read, at most {@code limit}.
+     * @throws CorruptRegionException when a record at the head cannot have been written by a producer; the consumer
+     *                                has then skipped to the tail (what was between is lost, see {@link #lostBytes()}).
+     */
     public int read(final MessageHandler handler, final int limit)
     {
         checkOpen();
         final long head = ring.consumerPosition();
-        int read = ring.read(handler, limit);
+        int read = readBlock(handler, limit);
         if (0 == read && ring.consumerPosition() != head)
         {
-            // Agrona's read stops after the padding record at the end of the buffer; the messages wait at 0.
-            read = ring.read(handler, limit);
+            // A read stops after the padding record at the end of the buffer; the messages wait at 0.
+            read = readBlock(handler, limit);
         }
         if (read > 0)
         {
@@ -57,6 +79,96 @@ public final class RingConsumer implements AutoCloseable
             checkStuck();
         }
         return read;
+    }
+
+    /**
+     * Agrona's read loop with every value checked: a record's length must fit between the head and the end of the
+     * buffer and below the tail, its type must be a message type or padding. Consumed space is zeroed with plain
+     * stores, never {@code setMemory} (see {@link TypedRegionHeader}).
+     */
+    private int readBlock(final MessageHandler handler, final int limit)
+    {
+        final long head = buffer.getLong(headIndex);
+        final long tail = buffer.getLongVolatile(tailIndex);
+        if (head < 0 || (head & (RecordDescriptor.ALIGNMENT - 1)) != 0 || tail < head || tail - head > capacity)
+        {
+            throw skipToTail(head, tail, "head " + head + " and tail " + tail + " are inconsistent");
+        }
+        final int headOffset = (int)head & (capacity - 1);
+        final int maxBlock = (int)Math.min(capacity - headOffset, tail - head);
+        int bytesRead = 0;
+        int messages = 0;
+        String problem = null;
+        try
+        {
+            while (bytesRead < maxBlock && messages < limit)
+            {
+                final int record = headOffset + bytesRead;
+                final int length = buffer.getIntVolatile(RecordDescriptor.lengthOffset(record));
+                if (length <= 0)
+                {
+                    break; // not committed yet
+                }
+                final int aligned = BitUtil.align(length, RecordDescriptor.ALIGNMENT);
+                final int type = buffer.getInt(RecordDescriptor.typeOffset(record));
+                if (length < RecordDescriptor.HEADER_LENGTH || aligned < 0 || aligned > maxBlock - bytesRead ||
+                    (type <= 0 && type != RingBuffer.PADDING_MSG_TYPE_ID))
+                {
+                    problem = "a record at position " + (head + bytesRead) + " has length " + length + " and type " +
+                        type + " (" + (maxBlock - bytesRead) + " bytes to the tail or the end of the buffer)";
+                    break;
+                }
+                bytesRead += aligned;
+                if (type == RingBuffer.PADDING_MSG_TYPE_ID)
+                {
+                    continue;
+                }
+                messages++;
+                handler.onMessage(type, buffer, RecordDescriptor.encodedMsgOffset(record),
+                    length - RecordDescriptor.HEADER_LENGTH);
+            }
+        }
+        finally
+        {
+            if (bytesRead > 0)
+            {
+                TypedRegionHeader.clear(buffer, headOffset, bytesRead);
+                buffer.putLongRelease(headIndex, head + bytesRead);
+            }
+        }
+        if (null != problem)
+        {
+            throw skipToTail(head + bytesRead, buffer.getLongVolatile(tailIndex), problem);
+        }
+        return messages;
+    }
+
+    /** Nothing between head and tail can be trusted any more: drop it, counting the bytes. */
+    private CorruptRegionException skipToTail(final long head, final long tail, final String problem)
+    {
+        final boolean usable = tail >= 0 && (tail & (RecordDescriptor.ALIGNMENT - 1)) == 0;
+        if (usable)
+        {
+            final long from = Math.max(0, Math.min(head, tail));
+            final long span = Math.min(tail - from, capacity);
+            TypedRegionHeader.clear(buffer, 0, capacity); // every byte may be garbage; free space must read 0
+            buffer.putLongRelease(headIndex, tail);
+            lostBytes += span;
+        }
+        corruptions++;
+        return new CorruptRegionException(owner.name(), problem + (usable ? "; skipped to the tail" : ""), usable);
+    }
+
+    /** @return bytes dropped because the ring was found corrupt. */
+    public long lostBytes()
+    {
+        return lostBytes;
+    }
+
+    /** @return how many times the ring was found corrupt. */
+    public long corruptions()
+    {
+        return corruptions;
     }
 
     private void checkStuck()

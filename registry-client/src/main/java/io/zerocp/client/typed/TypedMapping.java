@@ -69,7 +69,8 @@ final class TypedMapping implements AutoCloseable
         final TypedMapping mapping = new TypedMapping(region);
         try
         {
-            TypedRegionHeader.initOrValidate(mapping.buffer, name, kind, version, parameters, length, resetBody);
+            TypedRegionHeader.initOrValidate(mapping.buffer, name, kind, version, parameters, length, resetBody,
+                region::fileSize);
         }
         catch (final RuntimeException ex)
         {
@@ -108,6 +109,12 @@ final class TypedMapping implements AutoCloseable
         final UnsafeBuffer view = new UnsafeBuffer(buffer, offset, length);
         views.add(view);
         return view;
+    }
+
+    /** @return the file's size now (fstat), or -1 when unknown. */
+    long fileSize()
+    {
+        return region.fileSize();
     }
 
     boolean isClosed()

@@ -6,6 +6,7 @@ import org.agrona.concurrent.AtomicBuffer;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The 128-byte header at offset 0 of every typed region, and the init-once protocol that fills it.
@@ -24,10 +25,17 @@ import java.util.function.Consumer;
  * nothing of what is inside them; keeping it that way keeps the protocol seed-compatible and the daemon free of
  * Agrona layouts and their versions (a new layout or version ships in the client library alone). The region file
  * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener wins a CAS from UNINIT to
- * INITIALIZING (storing its process identity), writes the layout and resets the body, and publishes READY with a
- * volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
+ * INITIALIZING (storing its process identity), writes the magic, the layout and resets the body, and publishes READY
+ * with a volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
  * {@link LayoutMismatchException} on any difference. If the initializer dies before READY, a waiter sees that its
- * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name.
+ * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name: a
+ * state word holding a dead process's identity next to no magic or our magic means "initialization abandoned"
+ * (the magic is written first, so a crash between it and READY is the common case, not a foreign region); next to
+ * any other first word it means raw data that merely looks like an identity.
+ * <p>
+ * The body is cleared with plain 8-byte stores after checking with {@code fstat} that the file still has the
+ * layout's length: a bulk fill ({@code setMemory}) over a mapping another holder shrank kills a JDK 17 JVM with
+ * SIGBUS, while a plain store faults into an {@link InternalError}.
  */
 final class TypedRegionHeader
 {
@@ -66,13 +74,15 @@ final class TypedRegionHeader
         final int version,
         final long[] parameters,
         final long length,
-        final Consumer<AtomicBuffer> resetBody)
+        final Consumer<AtomicBuffer> resetBody,
+        final LongSupplier fileSize)
     {
         if (buffer.capacity() < length)
         {
             throw new LayoutMismatchException("region " + regionName + " has " + buffer.capacity() +
                 " bytes; " + kind.describe(version, parameters) + " needs " + length);
         }
+        checkFileSize(regionName, length, fileSize);
         final long me = ProcessIdentity.current();
         final long deadline = System.nanoTime() + INIT_TIMEOUT_NS;
         int waits = 0;
@@ -93,14 +103,16 @@ final class TypedRegionHeader
                 }
                 if (buffer.compareAndSetLong(STATE_OFFSET, UNINIT, me))
                 {
+                    checkFileSize(regionName, length, fileSize);
                     initialize(buffer, kind, version, parameters, length, resetBody);
                     return;
                 }
                 continue;
             }
-            if (!ProcessIdentity.isIdentity(state) || 0 != buffer.getLongVolatile(MAGIC_OFFSET))
+            final long magic = buffer.getLongVolatile(MAGIC_OFFSET);
+            if (!ProcessIdentity.isIdentity(state) || (0 != magic && MAGIC != magic))
             {
-                // An initializer writes the magic just before READY, so a magic next to any other state is foreign.
+                // An initializer writes only its identity, then the magic: anything else next to it is foreign.
                 throw new LayoutMismatchException("region " + regionName + " is not a typed region (header state 0x" +
                     Long.toHexString(state) + ")");
             }
@@ -109,6 +121,7 @@ final class TypedRegionHeader
                 // The initializer died before READY: take over. Initialization is idempotent.
                 if (buffer.compareAndSetLong(STATE_OFFSET, state, me))
                 {
+                    checkFileSize(regionName, length, fileSize);
                     initialize(buffer, kind, version, parameters, length, resetBody);
                     return;
                 }
@@ -132,6 +145,7 @@ final class TypedRegionHeader
         final long length,
         final Consumer<AtomicBuffer> resetBody)
     {
+        buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
         buffer.putInt(KIND_OFFSET, kind.code());
         buffer.putInt(VERSION_OFFSET, version);
         for (int i = 0; i < PARAMETER_COUNT; i++)
@@ -142,8 +156,33 @@ final class TypedRegionHeader
         buffer.putLong(WRITER_ROLE_OFFSET, 0);
         buffer.putLong(READER_ROLE_OFFSET, 0);
         resetBody.accept(buffer);
-        buffer.putLongRelease(MAGIC_OFFSET, MAGIC);
         buffer.putLongVolatile(STATE_OFFSET, READY); // publishes everything above
+    }
+
+    /** Another holder may have shrunk the file: touching the mapping past its end would fault. */
+    static void checkFileSize(final String regionName, final long length, final LongSupplier fileSize)
+    {
+        final long size = fileSize.getAsLong();
+        if (size >= 0 && size < length)
+        {
+            throw new CorruptRegionException(regionName, "its file has " + size + " bytes, the layout needs " +
+                length + " (another holder truncated it)", false);
+        }
+    }
+
+    /** Zeroes {@code [offset, offset + length)} with plain stores (see the class comment for why not setMemory). */
+    static void clear(final AtomicBuffer buffer, final int offset, final int length)
+    {
+        int i = offset;
+        final int end = offset + length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES)
+        {
+            buffer.putLong(i, 0);
+        }
+        for (; i < end; i++)
+        {
+            buffer.putByte(i, (byte)0);
+        }
     }
 
     private static void validate(
@@ -207,8 +246,14 @@ final class TypedRegionHeader
     static void acquireRole(final AtomicBuffer buffer, final int offset, final String role, final String regionName)
     {
         final long me = ProcessIdentity.current();
-        while (true)
+        for (int attempt = 0; ; attempt++)
         {
+            if (attempt == 10_000)
+            {
+                // Live takers never contend this long: something keeps rewriting the word.
+                throw new CorruptRegionException(regionName, "the " + role + " role word keeps changing (0x" +
+                    Long.toHexString(buffer.getLongVolatile(offset)) + ")", false);
+            }
             final long holder = buffer.getLongVolatile(offset);
             if (0 != holder && ProcessIdentity.isAlive(holder))
             {

@@ -25,6 +25,13 @@
  * different process with the same pid, takes it over or frees it. A ring producer that dies between claiming and
  * committing a message is skipped by the consumer after an unblock timeout (Agrona's {@code unblock()}).
  * <p>
+ * <b>Shared memory is input.</b> Any process that can open a region's file can write anything into it. Readers
+ * check every value they read (lengths against capacities, slot numbers against the slot count, sequences against
+ * what can be), every call with a limit or a timeout returns within it, and a corruption is reported once as a
+ * {@link io.zerocp.client.typed.CorruptRegionException} naming the region and the problem, after the structure
+ * skipped to a consistent point and counted what it lost. Bulk fills never use {@code setMemory} (which kills a
+ * JDK 17 JVM with SIGBUS over a file another holder truncated); see docs/client.md.
+ * <p>
  * <b>Lifetime.</b> Buffers handed out over a typed region (ring buffer, frame slots) are pointed at an empty array
  * when the region is closed, so a late access throws instead of touching unmapped memory; never wrap their
  * addresses in buffers of your own. Every JVM using these classes needs
