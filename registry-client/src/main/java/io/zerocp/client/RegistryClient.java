@@ -45,6 +45,8 @@ public final class RegistryClient implements AutoCloseable
     private final HoldTable holds = new HoldTable();
     private final RegionMapper mapper;
     private final LeaseKeeper lease;
+    /** Whether a region was asked for: an unregistered client's close then releases (see close()). */
+    private volatile boolean askedForRegions;
     private volatile boolean closed;
 
     private RegistryClient(final ClientSettings settings) throws IOException
@@ -261,6 +263,10 @@ public final class RegistryClient implements AutoCloseable
     private String exchange(final String request, final Predicate<String> plausible)
     {
         checkOpen();
+        if (request.startsWith("GET_SHM_PATH") || request.startsWith("GET_SHM_FD"))
+        {
+            askedForRegions = true;
+        }
         final long deadline = System.nanoTime() + settings.timeoutNs;
         final long generation = null == lease ? 0 : lease.generation();
         String reply = connection.exchangeBy(request, plausible, deadline, settings.timeoutNs, settings.retries);
@@ -314,6 +320,19 @@ public final class RegistryClient implements AutoCloseable
         if (null != lease)
         {
             lease.close();
+        }
+        else if (askedForRegions)
+        {
+            // Unregistered, yet on a daemon with kernel credentials whatever this process asked for is held while it
+            // lives: a bare RELEASE gives it back now (elsewhere it is a harmless OK).
+            try
+            {
+                connection.exchange("RELEASE", Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
+            }
+            catch (final RegistryException ex)
+            {
+                LOG.debug("no answer to RELEASE on close: {}", ex.getMessage());
+            }
         }
         holds.clear();
         connection.close();

@@ -114,10 +114,12 @@ class LeaseLivenessTest
         }
     }
 
+    /** Claimed pids: the junixsocket transport (with kernel credentials a claim is refused: KernelIdentityTest). */
     @Test
     void registerFromTheSameAddressWithAnotherPidReplacesTheSession()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(30_000).lingerMs(0));
+        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(30_000).lingerMs(0)
+                .transport(io.zerocp.daemon.TransportKind.JUNIXSOCKET));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK lease_ms=30000", register(client));
@@ -132,10 +134,11 @@ class LeaseLivenessTest
         }
     }
 
+    /** A claimed pid of nobody: junixsocket (with kernel credentials any other pid is ERROR: Process mismatch). */
     @Test
     void registerOfADeadPidIsRefused()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (TestDaemon daemon = TestDaemon.start(b -> b.transport(io.zerocp.daemon.TransportKind.JUNIXSOCKET));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("ERROR: Invalid argument", client.ask("REGISTER:process_id=" + Integer.MAX_VALUE));
