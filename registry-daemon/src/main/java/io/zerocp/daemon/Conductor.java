@@ -47,6 +47,12 @@ final class Conductor implements Runnable
         this.onStop = onStop;
     }
 
+    /** For {@link SteppedDaemon}: the handler this conductor answers with. */
+    RequestHandler handler()
+    {
+        return handler;
+    }
+
     /** Posts a liveness event from any thread and wakes the conductor. */
     void post(final LivenessEvent event)
     {

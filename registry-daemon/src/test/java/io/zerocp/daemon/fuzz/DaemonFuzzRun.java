@@ -1,4 +1,4 @@
-package io.zerocp.benchmarks.fuzz;
+package io.zerocp.daemon.fuzz;
 
 import io.zerocp.daemon.testkit.ChildJvm;
 import io.zerocp.daemon.testkit.DatagramFuzzer;
@@ -29,12 +29,8 @@ import java.util.stream.Stream;
  * replies by shape, violations, and the daemon's heap (after a full GC), RSS, threads and open descriptors at the start,
  * after a warm-up, and after each quarter of the run.
  * <p>
- * Run from the repository root:
- * <pre>
- * mvn -o -q -B package -pl benchmarks -am -DskipTests &amp;&amp; \
- *   java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "benchmarks/target/classes:benchmarks/target/lib/*" \
- *   io.zerocp.benchmarks.fuzz.DaemonFuzzRun [datagrams] [seed]
- * </pre>
+ * Run from the repository root with {@code benchmarks/fuzz-daemon.sh [datagrams] [seed]}. It lives with the daemon's
+ * tests (it is a long fuzz test, not a benchmark) because it drives the same test kit as {@code DaemonFuzzTest}.
  * Exit code 0 when every reply was well formed, the client without a token got nothing but PONG or refusals, the
  * daemon still answered and nothing appeared next to its shm directory; 1 otherwise.
  */

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;

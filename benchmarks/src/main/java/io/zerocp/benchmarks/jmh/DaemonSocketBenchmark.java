@@ -1,4 +1,4 @@
-package io.zerocp.daemon;
+package io.zerocp.benchmarks.jmh;
 
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole request path in one thread: a client sends {@code GET_SHM_PATH:<existing>}, one conductor duty cycle
  * receives, handles and replies, the client reads the reply. Allocation per operation includes the client's
- * junixsocket write/read; {@code io.zerocp.bench.EchoSocketBenchmark} makes the same client calls against a bare
+ * junixsocket write/read; {@link EchoSocketBenchmark} makes the same client calls against a bare
  * echo, so the difference is the daemon's.
  */
 @State(Scope.Thread)
@@ -46,17 +46,17 @@ public class DaemonSocketBenchmark
 
     private final ByteBuffer request = ByteBuffer.allocateDirect(64);
     private final ByteBuffer reply = ByteBuffer.allocateDirect(2048);
-    private InProcessDaemon daemon;
+    private BenchDaemon daemon;
     private AFUNIXDatagramChannel client;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        daemon = new InProcessDaemon();
+        daemon = new BenchDaemon();
         client = AFUNIXDatagramChannel.open();
         if ("path".equals(sender))
         {
-            client.bind(AFUNIXSocketAddress.of(daemon.socketDir().resolve("client.sock")));
+            client.bind(AFUNIXSocketAddress.of(daemon.socketDir.resolve("client.sock")));
         }
         else
         {
@@ -68,7 +68,7 @@ public class DaemonSocketBenchmark
             client.bind(AFUNIXSocketAddress.inAbstractNamespace(name.toString()));
         }
         client.connect(AFUNIXSocketAddress.of(daemon.socketPath()));
-        request.put(("GET_SHM_PATH:" + InProcessDaemon.REGION).getBytes(StandardCharsets.US_ASCII)).flip();
+        request.put(("GET_SHM_PATH:" + BenchDaemon.REGION).getBytes(StandardCharsets.US_ASCII)).flip();
         roundTrip();
         reply.flip();
         if (reply.get(0) != '/')
@@ -81,7 +81,7 @@ public class DaemonSocketBenchmark
     public void tearDown() throws IOException
     {
         client.close();
-        Files.deleteIfExists(daemon.socketDir().resolve("client.sock"));
+        Files.deleteIfExists(daemon.socketDir.resolve("client.sock"));
         daemon.close();
     }
 
@@ -90,7 +90,7 @@ public class DaemonSocketBenchmark
     {
         request.rewind();
         client.write(request);
-        daemon.doWork();
+        daemon.daemon.doWork();
         reply.clear();
         return client.read(reply);
     }

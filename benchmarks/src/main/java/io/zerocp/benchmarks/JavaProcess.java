@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import java.io.BufferedReader;
 import java.io.IOException;

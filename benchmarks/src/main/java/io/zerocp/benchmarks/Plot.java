@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import javax.imageio.ImageIO;
 import java.awt.BasicStroke;

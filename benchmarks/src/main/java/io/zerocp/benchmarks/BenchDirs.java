@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +12,7 @@ import java.util.stream.Stream;
  * A fresh pair of directories for one process under test: sockets in /tmp, region files in /dev/shm. Both go on
  * {@link #close()}, whatever the process left in them.
  */
-final class BenchDirs implements AutoCloseable
+public final class BenchDirs implements AutoCloseable
 {
     private static final Path SHM_ROOT = Paths.get("/dev/shm");
 
@@ -51,7 +51,7 @@ final class BenchDirs implements AutoCloseable
         deleteTree(shmDir);
     }
 
-    static void deleteTree(final Path root)
+    public static void deleteTree(final Path root)
     {
         if (!Files.exists(root))
         {

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks.jmh;
 
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -59,7 +59,7 @@ public class EchoSocketBenchmark
     {
         client.close();
         server.close();
-        BenchDirs.deleteTree(dir);
+        io.zerocp.benchmarks.BenchDirs.deleteTree(dir);
     }
 
     @Benchmark

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks.jmh;
 
 import io.zerocp.api.Request;
 import io.zerocp.api.RequestParser;

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import java.nio.file.Paths;
 import java.util.ArrayList;

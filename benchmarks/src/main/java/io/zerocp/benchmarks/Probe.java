@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;

@@ -1,5 +1,6 @@
-package io.zerocp.daemon;
+package io.zerocp.benchmarks.jmh;
 
+import io.zerocp.daemon.ClientAddress;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The request handler alone (parse, session look-up, registry look-up, reply bytes), no socket: what the daemon's
- * own logic costs per request and whether it allocates.
+ * own logic costs per request and whether it allocates. Reached through {@code SteppedDaemon.handle}, the daemon's
+ * public hook.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,23 +30,20 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 public class RequestHandlerBenchmark
 {
-    private final byte[] getPath = ("GET_SHM_PATH:" + InProcessDaemon.REGION).getBytes(StandardCharsets.US_ASCII);
+    private final byte[] getPath = ("GET_SHM_PATH:" + BenchDaemon.REGION).getBytes(StandardCharsets.US_ASCII);
     private final byte[] ping = "PING".getBytes(StandardCharsets.US_ASCII);
-    private final ReplyBuffer reply = new ReplyBuffer();
-    private final ClientAddress anonymous = ClientAddress.ofAbstract("zerocp-bench-anonymous");
+        private final ClientAddress anonymous = ClientAddress.ofAbstract("zerocp-bench-anonymous");
     private final ClientAddress registered = ClientAddress.ofAbstract("zerocp-bench-registered");
-    private InProcessDaemon daemon;
+    private BenchDaemon daemon;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception
     {
-        daemon = new InProcessDaemon();
-        final byte[] register = ("REGISTER:process_id=" + ProcessHandle.current().pid())
-            .getBytes(StandardCharsets.US_ASCII);
-        daemon.handler.onRequest(register, register.length, registered, reply.clear());
-        if (!reply.text().startsWith("OK"))
+        daemon = new BenchDaemon();
+        final String reply = daemon.daemon.ask("REGISTER:process_id=" + ProcessHandle.current().pid(), registered);
+        if (!reply.startsWith("OK"))
         {
-            throw new IllegalStateException("REGISTER: " + reply.text());
+            throw new IllegalStateException("REGISTER: " + reply);
         }
     }
 
@@ -55,24 +54,21 @@ public class RequestHandlerBenchmark
     }
 
     @Benchmark
-    public ReplyBuffer ping()
+    public int ping()
     {
-        daemon.handler.onRequest(ping, ping.length, anonymous, reply.clear());
-        return reply;
+        return daemon.daemon.handle(ping, ping.length, anonymous);
     }
 
     @Benchmark
-    public ReplyBuffer getShmPath()
+    public int getShmPath()
     {
-        daemon.handler.onRequest(getPath, getPath.length, anonymous, reply.clear());
-        return reply;
+        return daemon.daemon.handle(getPath, getPath.length, anonymous);
     }
 
     /** A registered client: also finds its session, renews the lease and sees it already holds the region. */
     @Benchmark
-    public ReplyBuffer getShmPathRegistered()
+    public int getShmPathRegistered()
     {
-        daemon.handler.onRequest(getPath, getPath.length, registered, reply.clear());
-        return reply;
+        return daemon.daemon.handle(getPath, getPath.length, registered);
     }
 }

@@ -1,4 +1,4 @@
-package io.zerocp.bench;
+package io.zerocp.benchmarks;
 
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
@@ -31,7 +31,7 @@ final class Garbage
     static List<Row> run(final Suite.Env env) throws Exception
     {
         final Options options = new OptionsBuilder()
-            .include("io\\.zerocp\\.(bench\\.(Parser|EchoSocket)|daemon\\.(RequestHandler|DaemonSocket))Benchmark")
+            .include("io\\.zerocp\\.benchmarks\\.jmh\\.(Parser|EchoSocket|RequestHandler|DaemonSocket)Benchmark")
             .addProfiler(GCProfiler.class)
             .warmupIterations(env.jmhIterations)
             .measurementIterations(env.jmhIterations)
@@ -45,7 +45,7 @@ final class Garbage
         final List<Row> rows = new ArrayList<>();
         for (final RunResult r : results)
         {
-            final String name = r.getParams().getBenchmark().replaceFirst("^io\\.zerocp\\.(bench|daemon)\\.", "");
+            final String name = r.getParams().getBenchmark().replaceFirst("^io\\.zerocp\\.benchmarks\\.jmh\\.", "");
             final StringBuilder params = new StringBuilder();
             for (final String key : r.getParams().getParamsKeys())
             {
