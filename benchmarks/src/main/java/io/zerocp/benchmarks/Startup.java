@@ -80,15 +80,9 @@ final class Startup
         // INFO logging, as an operator would run it
         final List<String> all = new ArrayList<>(flags);
         all.add("-Dzerocp.log.level=INFO");
-        try (DaemonProcess daemon = DaemonProcess.start(env, "startup", all, List.of());
-             Probe probe = new Probe(daemon.socket))
+        try (DaemonProcess daemon = DaemonProcess.start(env, "startup", all, List.of()))
         {
-            final long pong = probe.awaitPong(30_000);
-            if (pong < 0)
-            {
-                throw new IllegalStateException("no PONG in 30 s:\n" + daemon.process.logTail());
-            }
-            return (pong - daemon.startNanos) / 1e6;
+            return (daemon.awaitPong(30_000) - daemon.startNanos) / 1e6;
         }
     }
 
@@ -124,15 +118,17 @@ final class Startup
     private static void dumpArchive(final Suite.Env env, final Path archive) throws Exception
     {
         try (DaemonProcess daemon = DaemonProcess.start(env, "cds-dump",
-            List.of("-XX:ArchiveClassesAtExit=" + archive, "-Dzerocp.log.level=INFO"), List.of());
-             Probe probe = new Probe(daemon.socket))
+            List.of("-XX:ArchiveClassesAtExit=" + archive, "-Dzerocp.log.level=INFO"), List.of()))
         {
-            probe.awaitPong(30_000);
-            probe.ask("GET_SHM_PATH:cds_training");
-            probe.ask("GET_SHM_SIZE:cds_training");
-            probe.ask("REGISTER:process_id=" + ProcessHandle.current().pid());
-            probe.ask("GET_SHM_PATH:cds_training");
-            probe.ask("RELEASE");
+            daemon.awaitPong(30_000);
+            try (Probe probe = new Probe(daemon.socket))
+            {
+                probe.ask("GET_SHM_PATH:cds_training");
+                probe.ask("GET_SHM_SIZE:cds_training");
+                probe.ask("REGISTER:process_id=" + ProcessHandle.current().pid());
+                probe.ask("GET_SHM_PATH:cds_training");
+                probe.ask("RELEASE");
+            }
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!Files.exists(archive) && System.nanoTime() < deadline)
