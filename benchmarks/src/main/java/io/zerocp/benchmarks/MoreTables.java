@@ -37,8 +37,8 @@ final class MoreTables
 
     private void scale(final StringBuilder out)
     {
-        out.append("\n### Scale and footprint (1 registered client measuring; 1,000 other registered " +
-            "clients, each holding one region; lease TTL 600 s)\n\n");
+        out.append(String.format("%n### Scale and footprint (1 registered client measuring; %,d other registered " +
+            "clients, each holding one region; lease TTL 600 s)%n%n", report.scale.get(0).clients()));
         out.append("| regions | clients | p50 µs | p99 µs | p99.9 µs | req/s | p50 ×(10 regions) | " +
             "RSS MiB | heap used after GC MiB | heap committed MiB | set-up s |\n");
         out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

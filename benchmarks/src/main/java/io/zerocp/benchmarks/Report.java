@@ -22,6 +22,7 @@ final class Report
     final Suite.Env env;
     final List<String> parts;
     final List<PartLoad> loads = new ArrayList<>();
+    final List<String> failures = new ArrayList<>();
     /** Client count to server name to result, one C client for every server. */
     final Map<Integer, Map<String, CTurns.Result>> cTurns = new LinkedHashMap<>();
     /** Client count to server name to result, Java clients. */
@@ -56,6 +57,12 @@ final class Report
             String.join(", ", parts), String.join(", ", env.transports)));
         out.append(null != env.cDir ? "C baselines: built and run in this run, interleaved with ours.\n" :
             "C baselines: **not run** (" + env.noC + "), so there is no ×C figure.\n");
+        for (final String failure : failures)
+        {
+            final String oneLine = failure.replace("\n", " ");
+            out.append("\n**Part failed** (details in the output above): ")
+                .append(oneLine.length() > 400 ? oneLine.substring(0, 400) + " …" : oneLine).append('\n');
+        }
         new TargetTable(this).render(out);
         renderLoads(out);
         if (!cTurns.isEmpty())

@@ -44,15 +44,21 @@ final class Startup
 
         final Map<String, List<String>> variants = new LinkedHashMap<>();
         variants.put("default (JDK CDS on)", List.of());
-        variants.put("-Xshare:off", List.of("-Xshare:off"));
-        variants.put("C1 only", List.of("-XX:TieredStopAtLevel=1"));
+        if (!env.quick)
+        {
+            variants.put("-Xshare:off", List.of("-Xshare:off"));
+            variants.put("C1 only", List.of("-XX:TieredStopAtLevel=1"));
+        }
         if (Files.exists(archive))
         {
             final String cds = "-XX:SharedArchiveFile=" + archive;
             variants.put("AppCDS", List.of(cds));
             variants.put("AppCDS + SerialGC", List.of(cds, "-XX:+UseSerialGC"));
-            variants.put("AppCDS + C1 only", List.of(cds, "-XX:TieredStopAtLevel=1"));
-            variants.put("AppCDS + C1 + SerialGC", List.of(cds, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            if (!env.quick)
+            {
+                variants.put("AppCDS + C1 only", List.of(cds, "-XX:TieredStopAtLevel=1"));
+                variants.put("AppCDS + C1 + SerialGC", List.of(cds, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            }
         }
 
         final Map<String, List<Double>> times = new LinkedHashMap<>();

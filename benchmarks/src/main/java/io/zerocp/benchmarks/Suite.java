@@ -44,6 +44,7 @@ public final class Suite
         long warmupMs = 2000;
         long measureMs = 6000;
         int jmhIterations = 3;
+        long jmhIterationMs = 1000;
         int startupRuns = 7;
         int kills = 40;
         double typedSeconds = 3;
@@ -56,6 +57,7 @@ public final class Suite
         /** Aeron's lowest accepted client liveness timeout: it must exceed the driver's 1 s timer interval. */
         long aeronLowLivenessMs = 1001;
         int[] scaleRegions = {10, 1_000, 10_000};
+        int scaleClients = 1_000;
         boolean quick;
         boolean archiveMade;
         String perf;
@@ -124,11 +126,22 @@ public final class Suite
             env.cDir = null;
         }
 
+        preflight(env);
         final long suiteStart = System.nanoTime();
         final Report report = new Report(env, List.copyOf(parts));
         for (final String part : parts)
         {
-            runPart(env, report, part);
+            try
+            {
+                runPart(env, report, part);
+            }
+            catch (final Exception | AssertionError ex)
+            {
+                // One broken part must not cost the others' figures: the report says what failed, and the exit code.
+                System.out.println("[bench] " + part + ": FAILED: " + ex);
+                ex.printStackTrace(System.out);
+                report.failures.add(part + ": " + ex.getMessage());
+            }
         }
         report.suiteSeconds = (System.nanoTime() - suiteStart) / 1e9;
 
@@ -143,6 +156,32 @@ public final class Suite
             System.out.println("[bench] wrote the report into " + docs);
         }
         leftovers();
+        if (!report.failures.isEmpty())
+        {
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Starts zerocpd once on every transport of the run before anything is measured, so that a daemon without the
+     * {@code --transport} flag (or a transport this JDK cannot run) stops the run at once, with the daemon's words.
+     */
+    private static void preflight(final Env env)
+    {
+        for (final String transport : env.transports)
+        {
+            step("checking that zerocpd starts with transport " + transport);
+            try (DaemonProcess daemon = DaemonProcess.startReady(env, "preflight-" + transport, transport, List.of(),
+                List.of()))
+            {
+                step("zerocpd " + transport + ": answers PING");
+            }
+            catch (final IllegalStateException ex)
+            {
+                System.err.println("ERROR: " + ex.getMessage());
+                System.exit(2);
+            }
+        }
     }
 
     private static void quick(final Env env)
@@ -152,6 +191,7 @@ public final class Suite
         env.warmupMs = 800;
         env.measureMs = 2000;
         env.jmhIterations = 1;
+        env.jmhIterationMs = 500;
         env.startupRuns = 2;
         env.kills = 6;
         env.typedSeconds = 1;
@@ -162,6 +202,7 @@ public final class Suite
         env.peerSeconds = 1;
         env.peerRuns = 1;
         env.scaleRegions = new int[] {10, 1_000};
+        env.scaleClients = 200;
     }
 
     /** Runs one part between two load-average readings, printed and kept for the report. */
@@ -179,8 +220,8 @@ public final class Suite
             {
                 for (final int regions : env.scaleRegions)
                 {
-                    step("scale: " + regions + " regions with 1,000 registered clients");
-                    report.scale.add(Scale.run(env, regions, 1_000, true));
+                    step("scale: " + regions + " regions with " + env.scaleClients + " registered clients");
+                    report.scale.add(Scale.run(env, regions, env.scaleClients, true));
                 }
             }
             case "garbage" -> report.garbage = Garbage.run(env);
