@@ -22,7 +22,7 @@ final class Scale
     {
     }
 
-    private static final Pattern HEAP = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    private static final Pattern HEAP = Pattern.compile("(?:total|committed) (\\d+)K, used (\\d+)K");
 
     private Scale()
     {

@@ -191,7 +191,7 @@ public final class Suite
         env.warmupMs = 800;
         env.measureMs = 2000;
         env.jmhIterations = 1;
-        env.jmhIterationMs = 500;
+        env.jmhIterationMs = 300;
         env.startupRuns = 2;
         env.kills = 6;
         env.typedSeconds = 1;
