@@ -72,8 +72,8 @@ final class TargetTable
             for (final String transport : report.env.transports)
             {
                 final CTurns.Result z = e.getValue().get(RoundTripPart.daemonName(transport));
-                figure(out, String.format("round trip against the C echo, one C client, %d client(s): zerocpd %s",
-                    e.getKey(), transport), String.format("p50 %.2f× C (%.1f vs %.1f µs); req/s %.2f× C",
+                figure(out, String.format("round trip against the C echo, one C client, %d client(s): %s",
+                    e.getKey(), RoundTripPart.daemonName(transport)), String.format("p50 %.2f× C (%.1f vs %.1f µs); req/s %.2f× C",
                     z.p50() / c.p50(), z.p50(), c.p50(), z.requestsPerSecond() / c.requestsPerSecond()));
             }
         }
