@@ -185,10 +185,14 @@ final class Report
 
     private void renderTyped(final StringBuilder out)
     {
-        out.append(String.format("%n### Typed regions (medians of %d run(s) of %.1f s; C programs run between ours, " +
-            "in the same benchmark)%n%n", env.typedRuns, env.typedSeconds));
-        out.append("| what | figure | ×C (same run) |\n|---|---:|---:|\n");
         final Double cRing = typed.ring().get("c");
+        final double cShm = typed.frames().getOrDefault("c_shm", Double.NaN);
+        final double cSocket = typed.frames().getOrDefault("c_socket", Double.NaN);
+        final boolean withC = null != cRing || !Double.isNaN(cShm);
+        out.append(String.format("%n### Typed regions (medians of %d run(s) of %.1f s%s)%n%n", env.typedRuns,
+            env.typedSeconds, withC ? "; the C programs run between ours, in the same benchmark" :
+            "; no C programs: " + env.noC));
+        out.append(withC ? "| what | figure | ×C (same run) |\n|---|---:|---:|\n" : "| what | figure |\n|---|---:|\n");
         for (final String[] k : new String[][] {{"o2o", "MessageRing one-to-one, 64-byte msgs"},
             {"m2o", "MessageRing many-to-one (1 producer), 64-byte msgs"}, {"socket", "Unix stream socket, 64-byte " +
             "msgs"}, {"c", "C SPSC ring (`shm_spsc tput`)"}})
@@ -196,19 +200,17 @@ final class Report
             final Double v = typed.ring().get(k[0]);
             if (null != v)
             {
-                out.append(String.format("| %s | %.2f M msgs/s | %s |%n", k[1], v / 1e6,
-                    "c".equals(k[0]) || null == cRing ? "" : String.format("%.2f", v / cRing)));
+                out.append(String.format("| %s | %.2f M msgs/s |%s%n", k[1], v / 1e6, !withC ? "" :
+                    " " + ("c".equals(k[0]) || null == cRing ? "" : String.format("%.2f", v / cRing)) + " |"));
             }
         }
-        final double cShm = typed.frames().getOrDefault("c_shm", Double.NaN);
-        final double cSocket = typed.frames().getOrDefault("c_socket", Double.NaN);
         final double pool = typed.frames().get("pool");
         final double socket = typed.frames().get("socket");
-        out.append(String.format("| FramePool, 1080p RGBA frames, consumer reads every byte | %.1f frames/s | %s |%n",
-            pool, Double.isNaN(cShm) ? "" : String.format("%.2f (of C shm)", pool / cShm)));
-        out.append(String.format("| Unix stream socket, same frames | %.1f frames/s | %s |%n", socket,
-            Double.isNaN(cSocket) ? "" : String.format("%.2f (of C socket)", socket / cSocket)));
-        if (!Double.isNaN(cShm))
+        out.append(String.format("| FramePool, 1080p RGBA frames, consumer reads every byte | %.1f frames/s |%s%n",
+            pool, !withC ? "" : String.format(" %.2f (of C shm) |", pool / cShm)));
+        out.append(String.format("| Unix stream socket, same frames | %.1f frames/s |%s%n", socket,
+            !withC ? "" : String.format(" %.2f (of C socket) |", socket / cSocket)));
+        if (withC)
         {
             out.append(String.format("| C `frame_handoff shm all` / `sock all` | %.1f / %.1f frames/s | |%n", cShm,
                 cSocket));
