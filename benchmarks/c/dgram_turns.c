@@ -107,6 +107,7 @@ static int serve(const char *path) {
     if (fd < 0) die("socket");
     unlink(path);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) die("bind %s", path);
+    die_with_parent(); /* never outlive the suite */
     printf("READY\n");
     fflush(stdout);
     signal(SIGTERM, SIG_DFL);

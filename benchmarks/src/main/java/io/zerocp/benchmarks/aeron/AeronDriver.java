@@ -6,7 +6,8 @@ import io.aeron.driver.ThreadingMode;
 /**
  * An Aeron media driver in its own process, in the given directory (deleted on start and on shutdown), with the
  * SHARED threading mode (one agent thread: the machine has two cores for everything in the run) and otherwise
- * Aeron's defaults, or the given client liveness timeout. Prints {@code READY} once launched; stops on SIGTERM.
+ * Aeron's defaults, or the given client liveness timeout. Prints {@code READY} once launched; stops on SIGTERM or
+ * at the end of stdin (the suite went away).
  * <p>
  * Usage: {@code AeronDriver <aeron dir> <client liveness timeout ms | default>}.
  */
@@ -16,7 +17,7 @@ public final class AeronDriver
     {
     }
 
-    public static void main(final String[] args) throws InterruptedException
+    public static void main(final String[] args) throws java.io.IOException
     {
         final MediaDriver.Context context = new MediaDriver.Context()
             .aeronDirectoryName(args[0])
@@ -32,6 +33,11 @@ public final class AeronDriver
         Runtime.getRuntime().addShutdownHook(new Thread(driver::close));
         System.out.println("READY liveness_ns=" + driver.context().clientLivenessTimeoutNs());
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        // Runs until SIGTERM, or until the suite that started it is gone (its end of stdin closes).
+        while (System.in.read() >= 0)
+        {
+            Thread.onSpinWait();
+        }
+        System.exit(0);
     }
 }
