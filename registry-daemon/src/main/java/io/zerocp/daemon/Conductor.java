@@ -46,6 +46,12 @@ final class Conductor implements Runnable
         inbox.wakeWith(transport::wakeup);
     }
 
+    /** For {@link SteppedDaemon}: the handler this conductor answers with. */
+    RequestHandler handler()
+    {
+        return handler;
+    }
+
     /** Runs {@code task} on the conductor thread, between requests (e.g. a policy reload). Safe from any thread. */
     void submit(final Runnable task)
     {

@@ -155,6 +155,12 @@ public final class Daemon implements AutoCloseable
         }
     }
 
+    /** For {@link SteppedDaemon}, which runs the duty cycle on its caller's thread instead of this one's. */
+    Conductor conductor()
+    {
+        return conductor;
+    }
+
     public DaemonConfig config()
     {
         return config;

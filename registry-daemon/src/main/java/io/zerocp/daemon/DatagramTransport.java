@@ -369,7 +369,18 @@ final class DatagramTransport implements Transport
     @Override
     public void awaitReadable(final long timeoutMs) throws IOException
     {
-        selector.select(Math.max(1, timeoutMs));
+        try
+        {
+            selector.select(Math.max(1, timeoutMs));
+        }
+        catch (final SocketException ex)
+        {
+            // EINTR (a profiler's signal, say) reaches us as "Interrupted system call": the wait just ends early.
+            if (!String.valueOf(ex.getMessage()).contains("Interrupted system call"))
+            {
+                throw ex;
+            }
+        }
         selector.selectedKeys().clear();
     }
 

@@ -215,6 +215,6 @@ final class BenchSupport implements AutoCloseable
 
     static void deleteTree(final Path root)
     {
-        io.zerocp.daemon.testkit.TestDirs.deleteTree(root);
+        io.zerocp.benchmarks.BenchDirs.deleteTree(root);
     }
 }

@@ -34,8 +34,12 @@ import java.util.List;
  *   {@code SocketChannel}, {@code UnixDomainSocketAddress}); the consumer reads it into its own buffer, then reads
  *   every byte. Two kernel copies per frame.</li>
  * </ul>
- * Frames/s are measured by the consumer from frame 20 to the last. Usage:
- * {@code FrameHandoffBenchmark [--seconds 5] [--runs 3] [--producer stamp|all] [--bounds-checks on|off]}.
+ * Frames/s are measured by the consumer from frame 20 to the last. With {@code --c-dir} (the built shared C
+ * baselines) each run also runs {@code frame_handoff shm all} and {@code sock all} between ours, and the "vs C"
+ * ratios come from those same-run figures; without it there are none. The last line is
+ * {@code RESULT pool=.. socket=.. c_shm=.. c_socket=..} (medians, frames/s). Usage:
+ * {@code FrameHandoffBenchmark [--seconds 5] [--runs 3] [--producer stamp|all] [--bounds-checks on|off]
+ * [--c-dir DIR | --no-c REASON]}.
  */
 public final class FrameHandoffBenchmark
 {
@@ -63,12 +67,18 @@ public final class FrameHandoffBenchmark
         {
             childFlags.add("-Dagrona.disable.bounds.checks=true");
         }
+        final CReference c = CReference.fromArgs(args);
         System.out.println(BenchSupport.format("frames of %d bytes, consumer reads every byte; producer %s; " +
-            "%s s per measurement, %d runs; %d cores; JDK %s; child flags %s", FRAME_BYTES,
+            "%s s per measurement, %d runs; %d cores; JDK %s; child flags %s; C frame_handoff: %s", FRAME_BYTES,
             writeAll ? "writes every byte" : "stamps 16 bytes", seconds, runs,
-            Runtime.getRuntime().availableProcessors(), Runtime.version(), childFlags));
+            Runtime.getRuntime().availableProcessors(), Runtime.version(), childFlags,
+            c.absent() ? c.why() : "same run"));
         final List<Double> pool = new ArrayList<>();
         final List<Double> socket = new ArrayList<>();
+        final List<Double> cShm = new ArrayList<>();
+        final List<Double> cSocket = new ArrayList<>();
+        // The C producer of "shm" stamps each frame like ours does by default; "all": the consumer reads every byte.
+        final String cMode = "all";
         try (BenchSupport support = new BenchSupport())
         {
             for (int run = 1; run <= runs; run++)
@@ -77,16 +87,31 @@ public final class FrameHandoffBenchmark
                 final double socketFps = runSocket(support, seconds, writeAll, childFlags);
                 pool.add(poolFps);
                 socket.add(socketFps);
+                String cLine = "";
+                if (!c.absent())
+                {
+                    final double shmFps = c.run("frame_handoff", cMode + "_fps", "shm", cMode,
+                        Double.toString(seconds));
+                    final double sockFps = c.run("frame_handoff", cMode + "_fps", "sock", cMode,
+                        Double.toString(seconds));
+                    cShm.add(shmFps);
+                    cSocket.add(sockFps);
+                    cLine = BenchSupport.format("   C shm %7.1f frames/s   C socket %7.1f frames/s", shmFps, sockFps);
+                }
                 System.out.println(BenchSupport.format("run %d: frame pool %7.1f frames/s   unix socket %7.1f " +
-                    "frames/s   pool/socket %.2fx", run, poolFps, socketFps, poolFps / socketFps));
+                    "frames/s   pool/socket %.2fx", run, poolFps, socketFps, poolFps / socketFps) + cLine);
             }
         }
         final double poolMedian = BenchSupport.median(pool);
         final double socketMedian = BenchSupport.median(socket);
+        final double cShmMedian = c.absent() ? Double.NaN : BenchSupport.median(cShm);
+        final double cSocketMedian = c.absent() ? Double.NaN : BenchSupport.median(cSocket);
         System.out.println(BenchSupport.format("median: frame pool %.1f frames/s (%.2f GB/s read), unix socket %.1f " +
-            "frames/s, pool/socket %.2fx; vs C reference (shm all 960/s, socket none 424/s, socket all 314/s): " +
-            "pool %.2fx of C shm, socket %.2fx of C socket-all", poolMedian, poolMedian * FRAME_BYTES / 1e9,
-            socketMedian, poolMedian / socketMedian, poolMedian / 960.0, socketMedian / 314.0));
+            "frames/s, pool/socket %.2fx; pool vs C shm: %s; socket vs C socket: %s", poolMedian,
+            poolMedian * FRAME_BYTES / 1e9, socketMedian, poolMedian / socketMedian, c.ratio(poolMedian, cShmMedian),
+            c.ratio(socketMedian, cSocketMedian)));
+        System.out.println("RESULT pool=" + poolMedian + " socket=" + socketMedian + " c_shm=" + cShmMedian +
+            " c_socket=" + cSocketMedian);
     }
 
     private static double runPool(

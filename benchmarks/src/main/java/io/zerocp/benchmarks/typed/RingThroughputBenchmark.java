@@ -18,7 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,14 +32,19 @@ import java.util.concurrent.TimeUnit;
  *   <li>through a Unix stream socket, one {@code write} per message, the reader taking whatever is there in 64 KiB
  *   reads: the copying baseline.</li>
  * </ul>
- * Messages/s are measured by the consumer from the first to the last message. Usage:
- * {@code RingThroughputBenchmark [--seconds 5] [--runs 3] [--capacity 262144]}.
+ * Messages/s are measured by the consumer from the first to the last message. With {@code --c-dir} (the built shared
+ * C baselines) each run also runs the C SPSC ring ({@code shm_spsc tput}) between ours, and the "of C" ratios come
+ * from those same-run figures; without it there are none. The last line is {@code RESULT <kind>=<msgs/s> ...}
+ * (medians) for the suite. Usage: {@code RingThroughputBenchmark [--seconds 5] [--runs 3] [--capacity 262144]
+ * [--kinds o2o,m2o,socket,c] [--c-dir DIR | --no-c REASON]}.
  */
 public final class RingThroughputBenchmark
 {
     private static final int MESSAGE = 64;
     private static final int DATA = 1;
     private static final int END = 2;
+    private static final Map<String, String> KIND_NAMES = Map.of("o2o", "ring one-to-one", "m2o",
+        "ring many-to-one", "socket", "unix socket", "c", "C SPSC ring (shm_spsc)");
 
     public static void main(final String[] args) throws Exception
     {
@@ -54,33 +61,54 @@ public final class RingThroughputBenchmark
         final double seconds = Double.parseDouble(BenchSupport.option(args, "seconds", "5"));
         final int runs = Integer.parseInt(BenchSupport.option(args, "runs", "3"));
         final int capacity = Integer.parseInt(BenchSupport.option(args, "capacity", "262144"));
+        final CReference c = CReference.fromArgs(args);
+        final List<String> kinds = new ArrayList<>(List.of(BenchSupport.option(args, "kinds", "o2o,m2o,socket,c")
+            .split(",")));
+        if (c.absent())
+        {
+            kinds.remove("c");
+        }
         System.out.println(BenchSupport.format("%d-byte messages, ring capacity %d bytes; %s s per measurement, %d " +
-            "runs; %d cores; JDK %s", MESSAGE, capacity, seconds, runs, Runtime.getRuntime().availableProcessors(),
-            Runtime.version()));
-        final List<Double> oneToOne = new ArrayList<>();
-        final List<Double> manyToOne = new ArrayList<>();
-        final List<Double> socket = new ArrayList<>();
+            "runs of %s; %d cores; JDK %s; C SPSC ring: %s", MESSAGE, capacity, seconds, runs, kinds,
+            Runtime.getRuntime().availableProcessors(), Runtime.version(), c.absent() ? c.why() : "same run"));
+        final Map<String, List<Double>> rates = new LinkedHashMap<>();
+        kinds.forEach(k -> rates.put(k, new ArrayList<>()));
         try (BenchSupport support = new BenchSupport())
         {
             for (int run = 1; run <= runs; run++)
             {
-                final double o2o = runRing(support, "o2o", capacity, seconds);
-                final double m2o = runRing(support, "m2o", capacity, seconds);
-                final double sock = runSocket(support, seconds);
-                oneToOne.add(o2o);
-                manyToOne.add(m2o);
-                socket.add(sock);
-                System.out.println(BenchSupport.format("run %d: ring one-to-one %6.2f M msgs/s   many-to-one %6.2f " +
-                    "M msgs/s   unix socket %5.2f M msgs/s", run, o2o / 1e6, m2o / 1e6, sock / 1e6));
+                final StringBuilder line = new StringBuilder("run " + run + ":");
+                for (final String kind : kinds)
+                {
+                    final double rate = switch (kind)
+                    {
+                        case "o2o", "m2o" -> runRing(support, kind, capacity, seconds);
+                        case "socket" -> runSocket(support, seconds);
+                        case "c" -> c.run("shm_spsc", "tput_msgs", "tput", Double.toString(seconds)) * 1e6;
+                        default -> throw new IllegalArgumentException("unknown kind " + kind);
+                    };
+                    rates.get(kind).add(rate);
+                    line.append(BenchSupport.format("   %s %.2f M msgs/s", KIND_NAMES.get(kind), rate / 1e6));
+                }
+                System.out.println(line);
             }
         }
-        final double o2o = BenchSupport.median(oneToOne);
-        final double m2o = BenchSupport.median(manyToOne);
-        final double sock = BenchSupport.median(socket);
-        System.out.println(BenchSupport.format("median: one-to-one %.2f M msgs/s (%.2f GB/s payload), many-to-one " +
-            "%.2f M msgs/s, unix socket %.2f M msgs/s; ring/socket %.1fx; vs C SPSC ring 18.48 M msgs/s: " +
-            "one-to-one %.2fx, many-to-one %.2fx", o2o / 1e6, o2o * MESSAGE / 1e9, m2o / 1e6, sock / 1e6, o2o / sock,
-            o2o / 18.48e6, m2o / 18.48e6));
+        final StringBuilder result = new StringBuilder("RESULT");
+        final StringBuilder median = new StringBuilder("median:");
+        final double cRate = rates.containsKey("c") ? BenchSupport.median(rates.get("c")) : Double.NaN;
+        for (final Map.Entry<String, List<Double>> e : rates.entrySet())
+        {
+            final double m = BenchSupport.median(e.getValue());
+            result.append(' ').append(e.getKey()).append('=').append(m);
+            median.append(BenchSupport.format(" %s %.2f M msgs/s", KIND_NAMES.get(e.getKey()), m / 1e6));
+            if (!"c".equals(e.getKey()))
+            {
+                median.append(" (").append(c.ratio(m, cRate)).append(c.absent() ? "" : " of C, same run").append(')');
+            }
+            median.append(';');
+        }
+        System.out.println(median);
+        System.out.println(result);
     }
 
     private static double runRing(
