@@ -100,7 +100,7 @@ class SocketActivationTest
                     "signal.pause()"));
                     PythonPeer pinger = PythonPeer.start(dirs.socket(), String.join("\n",
                         "s = sock(b'\\0sat-pinger')",
-                        "s.settimeout(60)",
+                        "s.settimeout(20)", // a request the killed daemon had taken is never answered
                         "ok = errors = 0; longest = 0.0",
                         "print('go')",
                         "deadline = time.time() + float(os.environ.get('PING_SECONDS', '12'))",
@@ -130,7 +130,10 @@ class SocketActivationTest
 
                     final String result = pinger.awaitExit(120);
                     final String last = result.lines().reduce((a, b) -> b).orElse("");
-                    assertTrue(last.matches("ok \\d+ errors 0 longest_ms \\d+"), result);
+                    // No request fails except, at most, the one the killed daemon had already taken off the socket:
+                    // its reply never comes, and the client times out once and goes on.
+                    assertTrue(last.matches("ok \\d+ errors [01] longest_ms \\d+"), result);
+                    assertTrue(!last.contains("errors 1") || result.contains("error timed out"), result);
                     assertTrue(Files.exists(region), "the held region survived the crash");
                     final String after = PythonPeer.run(dirs.socket(), String.join("\n",
                         "s = sock(b'\\0sat-check')",
