@@ -55,7 +55,7 @@ final class JournalFile implements AutoCloseable
     private final JournalCodec codec;
     private final long reserveBytes;
     private final ByteBuffer header = ByteBuffer.allocateDirect(JournalCodec.FILE_HEADER);
-    private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+    private final ZeroFill zeros = new ZeroFill(ZERO_CHUNK);
     private FileChannel channel;
     /** Where the next record goes: the end of the valid records. */
     private long position;
@@ -403,15 +403,7 @@ final class JournalFile implements AutoCloseable
 
     private void fillZeros(final FileChannel target, final long from, final long to) throws IOException
     {
-        long offset = from;
-        while (offset < to)
-        {
-            zeros.clear().limit((int)Math.min(ZERO_CHUNK, to - offset));
-            while (zeros.hasRemaining())
-            {
-                offset += target.write(zeros, offset);
-            }
-        }
+        zeros.fill(target, from, to);
     }
 
     @Override

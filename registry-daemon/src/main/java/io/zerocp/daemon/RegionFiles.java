@@ -36,7 +36,7 @@ final class RegionFiles
         StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     private static final int ZERO_CHUNK = 1 << 20;
 
-    private final ByteBuffer zeros = ByteBuffer.allocateDirect(ZERO_CHUNK);
+    private final ZeroFill zeros = new ZeroFill(ZERO_CHUNK);
     private final Runnable afterOpen;
 
     RegionFiles()
@@ -217,15 +217,7 @@ final class RegionFiles
 
     private void reserve(final FileChannel channel, final long from, final long size) throws IOException
     {
-        long position = from;
-        while (position < size)
-        {
-            zeros.clear().limit((int)Math.min(ZERO_CHUNK, size - position));
-            while (zeros.hasRemaining())
-            {
-                position += channel.write(zeros, position);
-            }
-        }
+        zeros.fill(channel, from, size);
     }
 
     private static boolean isNoSpace(final IOException ex)
