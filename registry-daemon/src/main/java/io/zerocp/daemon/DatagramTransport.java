@@ -117,6 +117,8 @@ final class DatagramTransport implements Transport
             socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
         final AFUNIXDatagramChannel channel =
             org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).as(AFUNIXDatagramChannel.class);
+        // A channel cast from a descriptor deletes its bound file on close (measured): the file is the supervisor's.
+        channel.setDeleteOnClose(false);
         final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
         try
         {
