@@ -37,6 +37,8 @@ public enum ErrorReply
     PROCESS_MISMATCH("Process mismatch"),
     /** The sender's address is the session of another live process: bind another address. */
     ADDRESS_IN_USE("Address in use"),
+    /** The daemon holds as many sessions as it allows, in all or for the sender's uid: try again later. */
+    TOO_MANY_SESSIONS("Too many sessions"),
     /**
      * The change could not be recorded in the daemon's state journal (its filesystem is full), so it was not made, or
      * would not survive a restart; try again later. Never sent for a request that changes nothing.

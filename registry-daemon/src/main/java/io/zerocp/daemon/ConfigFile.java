@@ -27,6 +27,8 @@ final class ConfigFile
     @JsonProperty("auth-failures-per-sender") Integer authFailuresPerSender;
     @JsonProperty("auth-failures-global") Integer authFailuresGlobal;
     @JsonProperty("auth-failure-window-ms") Long authFailureWindowMs;
+    @JsonProperty("max-sessions") Integer maxSessions;
+    @JsonProperty("max-sessions-per-uid") Integer maxSessionsPerUid;
     @JsonProperty("metrics-port") Integer metricsPort;
     @JsonProperty("transport") String transport;
     @JsonProperty("credentials") List<CredentialEntry> credentials;

@@ -179,6 +179,8 @@ public final class ConfigLoader
         b.authFailuresPerSender = null == f.authFailuresPerSender ? b.authFailuresPerSender : f.authFailuresPerSender;
         b.authFailuresGlobal = null == f.authFailuresGlobal ? b.authFailuresGlobal : f.authFailuresGlobal;
         b.authFailureWindowMs = orElse(f.authFailureWindowMs, b.authFailureWindowMs);
+        b.maxSessions = null == f.maxSessions ? b.maxSessions : f.maxSessions;
+        b.maxSessionsPerUid = null == f.maxSessionsPerUid ? b.maxSessionsPerUid : f.maxSessionsPerUid;
         b.journalReserveBytes = orElse(f.journalReserveBytes, b.journalReserveBytes);
         b.openMaxBytes = orElse(f.openMaxBytes, b.openMaxBytes);
         final String transport = null != o.transport() ? o.transport() : f.transport;

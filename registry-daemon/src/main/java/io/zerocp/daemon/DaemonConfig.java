@@ -46,6 +46,9 @@ public final class DaemonConfig
     final int authFailuresPerSender;
     final int authFailuresGlobal;
     final long authFailureWindowMs;
+    /** Sessions at once, in all and per uid (kernel credentials); past them a new client gets Too many sessions. */
+    final int maxSessions;
+    final int maxSessionsPerUid;
     final int metricsPort;
     final TransportKind transport;
     /** Bytes of the journal file and of its spare, allocated ahead so a full filesystem cannot cost a change. */
@@ -80,6 +83,8 @@ public final class DaemonConfig
         authFailuresPerSender = b.authFailuresPerSender;
         authFailuresGlobal = b.authFailuresGlobal;
         authFailureWindowMs = b.authFailureWindowMs;
+        maxSessions = b.maxSessions;
+        maxSessionsPerUid = b.maxSessionsPerUid;
         metricsPort = b.metricsPort;
         transport = b.transport;
         journalReserveBytes = b.journalReserveBytes;
@@ -144,6 +149,8 @@ public final class DaemonConfig
         positive("auth-failures-per-sender", authFailuresPerSender);
         positive("auth-failures-global", authFailuresGlobal);
         positive("auth-failure-window-ms", authFailureWindowMs);
+        positive("max-sessions", maxSessions);
+        positive("max-sessions-per-uid", maxSessionsPerUid);
         if (journalReserveBytes < MIN_JOURNAL_RESERVE_BYTES)
         {
             throw new ConfigException("journal-reserve-bytes must be at least " + MIN_JOURNAL_RESERVE_BYTES +
@@ -252,6 +259,8 @@ public final class DaemonConfig
         int authFailuresPerSender = 5;
         int authFailuresGlobal = 50;
         long authFailureWindowMs = 10_000;
+        int maxSessions = 8192;
+        int maxSessionsPerUid = 1024;
         int metricsPort = 0;
         TransportKind transport = TransportKind.fromSystemProperty();
         long journalReserveBytes = DEFAULT_JOURNAL_RESERVE_BYTES;
@@ -296,6 +305,13 @@ public final class DaemonConfig
         public Builder defaultRegionSize(final long bytes)
         {
             this.defaultRegionSize = bytes;
+            return this;
+        }
+
+        public Builder maxSessions(final int total, final int perUid)
+        {
+            this.maxSessions = total;
+            this.maxSessionsPerUid = perUid;
             return this;
         }
 

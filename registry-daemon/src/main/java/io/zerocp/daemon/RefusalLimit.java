@@ -18,7 +18,9 @@ enum RefusalLimit
     /** An AUTH refused because of recent failures (per sender or in all). */
     AUTH_THROTTLE("auth_throttle"),
     /** With auth off, {@code open-max-bytes} for all dynamic regions together. */
-    OPEN_MAX_BYTES("open_max_bytes");
+    OPEN_MAX_BYTES("open_max_bytes"),
+    /** {@code max-sessions} or {@code max-sessions-per-uid}: a new client was refused a session. */
+    SESSIONS("sessions");
 
     /** The {@code limit} label: stable, for dashboards and alerts. */
     final String label;

@@ -291,9 +291,20 @@ final class Registry implements DurableState
 
     Session startSession(final ClientAddress address)
     {
-        final Session session = sessions.start(address);
+        return startSession(address, Session.UNKNOWN_UID);
+    }
+
+    /** @param uid the kernel's uid of the sender, or {@link Session#UNKNOWN_UID}. */
+    Session startSession(final ClientAddress address, final int uid)
+    {
+        final Session session = sessions.start(address, uid);
         publishGauges();
         return session;
+    }
+
+    int sessionsOf(final int uid)
+    {
+        return sessions.sessionsOf(uid);
     }
 
     ProcessWatcher processWatcher()

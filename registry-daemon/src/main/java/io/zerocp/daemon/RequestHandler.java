@@ -35,6 +35,7 @@ final class RequestHandler
     private Sender sender;
     private boolean addressTaken;
     private final CredentialPolicy credentials;
+    private final BurstLog sessionRefusals;
     private Verb lastVerb;
 
     RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
@@ -50,6 +51,7 @@ final class RequestHandler
         this.descriptors = new RegionDescriptors();
         this.openMaxBytes = context.openMaxBytes();
         this.credentials = new CredentialPolicy(config.credentialRules);
+        this.sessionRefusals = new BurstLog(LOG, "session limit", context.nanoClock());
         if (credentials.enabled() && !config.tokens.isEmpty())
         {
             LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
@@ -511,10 +513,20 @@ final class RequestHandler
             error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
             return null;
         }
-        final Session session = registry.startSession(sender.senderKey());
+        final int uid = sender.hasKernelCredentials() ? sender.senderUid() : Session.UNKNOWN_UID;
+        if (registry.leases().size() >= config.maxSessions ||
+            (uid != Session.UNKNOWN_UID && registry.sessionsOf(uid) >= config.maxSessionsPerUid))
+        {
+            // Refused before anything is made: no session, no journal record, one log line per burst.
+            counters.refused(RefusalLimit.SESSIONS);
+            sessionRefusals.refused(sender.senderKey(), uid == Session.UNKNOWN_UID ? "max-sessions" :
+                "uid " + uid + ": max-sessions-per-uid or max-sessions");
+            error(reply, ErrorReply.TOO_MANY_SESSIONS);
+            return null;
+        }
+        final Session session = registry.startSession(sender.senderKey(), uid);
         if (sender.hasKernelCredentials())
         {
-            session.uid = sender.senderUid();
             session.gid = sender.senderGid();
             session.processBound = processBound;
             registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());

@@ -18,6 +18,8 @@ final class SessionBook
     private static final Logger LOG = LoggerFactory.getLogger(SessionBook.class);
 
     private final LeaseTable leases;
+    private final org.agrona.collections.Int2IntCounterMap sessionsByUid =
+        new org.agrona.collections.Int2IntCounterMap(0);
     private final ProcessWatcher watcher;
     private final TokenQuotas quotas = new TokenQuotas();
     private final DaemonCounters counters;
@@ -58,9 +60,11 @@ final class SessionBook
         return quotas.allowsOneMore(session.grant, size);
     }
 
-    Session start(final ClientAddress address)
+    Session start(final ClientAddress address, final int uid)
     {
         final Session session = leases.start(address, epochClock.time());
+        session.uid = uid;
+        sessionsByUid.incrementAndGet(uid);
         counters.sessionStarted();
         journal.sessionStarted(session);
         LOG.info("{} started", session);
@@ -68,6 +72,12 @@ final class SessionBook
     }
 
     /** @param pidfd a pidfd on the process that the watcher now owns, or -1 to open one (or poll). */
+    /** @return live sessions started by {@code uid} (-1: senders without kernel credentials). */
+    int sessionsOf(final int uid)
+    {
+        return sessionsByUid.get(uid);
+    }
+
     ProcessWatcher watcher()
     {
         return watcher;
@@ -136,6 +146,10 @@ final class SessionBook
         }
         watcher.unwatch(session);
         leases.remove(session);
+        if (sessionsByUid.get(session.uid) > 0)
+        {
+            sessionsByUid.decrementAndGet(session.uid); // restored sessions were never counted
+        }
         counters.sessionEnded(cause);
         journal.sessionEnded(session);
         LOG.info("{} ended: {}; released {} hold(s)", session, cause.description, held.size());

@@ -163,6 +163,11 @@ public final class PythonPeer implements AutoCloseable
         return process.pid();
     }
 
+    public boolean isAlive()
+    {
+        return process.isAlive();
+    }
+
     /** {@code kill -9}, and waits until it is gone. */
     public void kill()
     {
