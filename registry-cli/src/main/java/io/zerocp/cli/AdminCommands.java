@@ -110,11 +110,12 @@ final class AdminCommands
 
     static void printClients(final List<JsonNode> clients, final PrintWriter out)
     {
-        final TextTable table = new TextTable("SESSION", "PID", "TOKEN", "HOLDS", "HELD", "LAST SEEN", "LEASE LEFT",
-            "ADDRESS").right(0, 1, 3, 4, 5, 6);
+        final TextTable table = new TextTable("SESSION", "PID", "UID", "TOKEN", "HOLDS", "HELD", "LAST SEEN",
+            "LEASE LEFT", "ADDRESS").right(0, 1, 2, 4, 5, 6, 7);
         for (final JsonNode c : clients)
         {
             table.row(c.path("session").asLong(), c.path("pid").isNull() ? "-" : c.path("pid").asText(),
+                c.path("uid").isMissingNode() || c.path("uid").isNull() ? "-" : c.path("uid").asText(),
                 c.path("token").isNull() ? "-" : c.path("token").asText(), c.path("holds").size(),
                 TextTable.bytes(c.path("bytesHeld").asLong()),
                 TextTable.millis(c.path("lastSeenMsAgo").asLong()) + " ago",

@@ -98,6 +98,7 @@ final class TopCommand implements Callable<Integer>
             TextTable.millis(stats.path("uptimeMs").asLong()), requestRate, errorRate, stats.path("regions").asLong(),
             TextTable.bytes(stats.path("bytes").asLong()), stats.path("sessions").asLong(),
             stats.path("regionsReaped").asLong(), stats.path("sessionsEnded").path("processExit").asLong());
+        printUsers(stats.path("byUid"), out);
         out.println();
         regions.sort(Comparator.comparingLong((JsonNode r) -> r.path("size").asLong()).reversed());
         AdminCommands.printRegions(regions.subList(0, Math.min(rows, regions.size())), out);
@@ -105,5 +106,26 @@ final class TopCommand implements Callable<Integer>
         clients.sort(Comparator.comparingLong((JsonNode c) -> c.path("bytesHeld").asLong()).reversed());
         AdminCommands.printClients(clients.subList(0, Math.min(rows, clients.size())), out);
         out.flush();
+    }
+
+    /** One line of the biggest holders by uid (STATS byUid; "unknown" on a daemon without kernel credentials). */
+    private void printUsers(final JsonNode byUid, final PrintWriter out)
+    {
+        final List<java.util.Map.Entry<String, JsonNode>> users = new java.util.ArrayList<>();
+        byUid.fields().forEachRemaining(users::add);
+        if (users.isEmpty())
+        {
+            return;
+        }
+        users.sort(Comparator.comparingLong(
+            (java.util.Map.Entry<String, JsonNode> e) -> e.getValue().path("bytesHeld").asLong()).reversed());
+        final StringBuilder line = new StringBuilder("by uid:");
+        for (final java.util.Map.Entry<String, JsonNode> user : users.subList(0, Math.min(rows, users.size())))
+        {
+            line.append(String.format(" | %s: %d session(s), %d hold(s), %s", user.getKey(),
+                user.getValue().path("sessions").asLong(), user.getValue().path("holds").asLong(),
+                TextTable.bytes(user.getValue().path("bytesHeld").asLong())));
+        }
+        out.println(line);
     }
 }
