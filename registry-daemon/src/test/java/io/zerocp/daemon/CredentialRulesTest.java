@@ -56,7 +56,7 @@ class CredentialRulesTest
             "ERROR: Forbidden",           // not its names
             "ERROR: Forbidden"),          // admin verbs: not granted
             as(List.of("--clear-groups"), String.join("\n",
-                "s = sock(b'\\0crt-nobody')",
+                "s = sock(b'\\0crt-nobody-%d' % os.getpid())",
                 "print(ask(s, b'GET_SHM_PATH:nob_a')[0])",
                 "print(ask(s, b'GET_SHM_PATH:nob_b')[0])",
                 "print(ask(s, b'GET_SHM_PATH:root_x')[0])",
@@ -67,7 +67,7 @@ class CredentialRulesTest
     void aGroupRuleGivesReadOnlyDescriptorsOnly()
     {
         try (PythonPeer root = PythonPeer.start(daemon.socket(), String.join("\n",
-            "s = sock(b'\\0crt-root')",
+            "s = sock(b'\\0crt-root-%d' % os.getpid())",
             "print(ask(s, b'GET_SHM_PATH:audio_a,size=8192')[0])",
             "signal.pause()"))) // holds audio_a while the reader tries
         {
@@ -78,7 +78,7 @@ class CredentialRulesTest
             "8192 1",                     // a read-only one
             "ERROR: No such region"),     // read-only never creates
             as(List.of("--groups=audio"), String.join("\n",
-                "s = sock(b'\\0crt-audio')",
+                "s = sock(b'\\0crt-audio-%d' % os.getpid())",
                 "print(ask(s, b'GET_SHM_PATH:audio_a')[0])",
                 "print(ask(s, b'GET_SHM_FD:audio_a')[0])",
                 "s.sendto(b'GET_SHM_FD:audio_a,mode=ro', daemon)",
@@ -97,7 +97,7 @@ class CredentialRulesTest
             daemon.regionFile("ops_x").toString(),
             "{"),                         // admin through the rule that needs both
             as(List.of("--clear-groups"), String.join("\n",
-                "s = sock(b'\\0crt-ops')",
+                "s = sock(b'\\0crt-ops-%d' % os.getpid())",
                 "print(ask(s, b'GET_SHM_PATH:ops_x')[0])",
                 "print(ask(s, b'AUTH:token=" + TOKEN + "')[0])",
                 "print(ask(s, b'GET_SHM_PATH:ops_x')[0])",
@@ -109,7 +109,7 @@ class CredentialRulesTest
     {
         final String out = PythonPeer.start(List.of("setpriv", "--reuid=54321", "--regid=54321", "--clear-groups",
             "--"), daemon.socket(), String.join("\n",
-            "s = sock(b'\\0crt-stranger')",
+            "s = sock(b'\\0crt-stranger-%d' % os.getpid())",
             "print(ask(s, b'PING')[0])",
             "print(ask(s, b'GET_SHM_SIZE')[0])",
             "print(ask(s, b'GET_SHM_PATH:nob_z')[0])")).awaitExit(60);

@@ -54,7 +54,7 @@ class KernelIdentityTest
         daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
         final long otherLivePid = ProcessHandle.current().pid();
         try (PythonPeer liar = PythonPeer.start(daemon.socket(), String.join("\n",
-            "s = sock(b'\\0kit-liar')",
+            "s = sock(b'\\0kit-liar-%d' % os.getpid())",
             "print(ask(s, b'REGISTER:process_id=" + otherLivePid + "')[0])",
             "print(ask(s, b'GET_SHM_PATH:kit_liar,size=4096')[0])",
             "signal.pause()")))
@@ -139,14 +139,14 @@ class KernelIdentityTest
             "--clear-groups", "--"), daemon.socket(), String.join("\n",
             "answers = {}",
             "for i in range(60):",
-            "    r = ask(sock(b'\\0kit-brute-%d' % i), b'AUTH:token=wrong%d' % i)[0]",
+            "    r = ask(sock(b'\\0kit-brute-%d-%d' % (os.getpid(), i)), b'AUTH:token=wrong%d' % i)[0]",
             "    answers[r] = answers.get(r, 0) + 1",
             "print(sorted(answers.items()))")).awaitExit(60);
         assertTrue(attacker.contains("'ERROR: Too many requests'"), attacker);
         assertTrue(attacker.contains("('ERROR: Unauthorized', 5)"), attacker); // 5 tries for the uid, then no more
 
         final String root = PythonPeer.run(daemon.socket(), String.join("\n",
-            "s = sock(b'\\0kit-root')",
+            "s = sock(b'\\0kit-root-%d' % os.getpid())",
             "print(ask(s, b'AUTH:token=" + token + "')[0])",
             "print(ask(s, b'GET_SHM_SIZE')[0])"));
         assertEquals(List.of("OK", "4096"), root.lines().toList());

@@ -47,10 +47,10 @@ class NativeTransportTest
     void trailingNulMakesAnotherClient()
     {
         final String out = python(String.join("\n",
-            "victim = sock(b'\\0ntt-victim')",
+            "victim = sock(b'\\0ntt-victim-%d' % os.getpid())",
             "print(ask(victim, b'REGISTER:process_id=%d' % os.getpid())[0])",
             "print(ask(victim, b'GET_SHM_PATH:ntt_victim,size=4096')[0])",
-            "twin = sock(b'\\0ntt-victim\\0')",
+            "twin = sock(b'\\0ntt-victim-%d\\0' % os.getpid())",
             "print(ask(twin, b'RENEW')[0])",
             "print(ask(twin, b'RELEASE')[0])",
             "print(ask(victim, b'RENEW')[0])",
@@ -68,13 +68,13 @@ class NativeTransportTest
     void everyDatagramIsAnswered()
     {
         final String out = python(String.join("\n",
-            "s = sock(b'\\0ntt-every')",
+            "s = sock(b'\\0ntt-every-%d' % os.getpid())",
             "print(ask(s, b'')[0])",
             "print(ask(s, b'PI\\0NG')[0])",
             "print(ask(s, b'X' * 1024)[0])",
             "print(ask(s, b'X' * 1025)[0])",
             "print(ask(s, b'X' * 60000)[0])",
-            "longest = sock(b'\\0' + b'L' * 107)",
+            "longest = sock(b'\\0' + (b'%d' % os.getpid()).ljust(107, b'L'))",
             "print(ask(longest, b'PING')[0])",
             "p = sock(os.environ['PATH_SOCKET'])",
             "print(ask(p, b'GET_SHM_SIZE')[0])",
@@ -93,7 +93,7 @@ class NativeTransportTest
     void descriptorRepliesLeaveFromTheMainSocket()
     {
         final String out = python(String.join("\n",
-            "s = sock(b'\\0ntt-fd')",
+            "s = sock(b'\\0ntt-fd-%d' % os.getpid())",
             "s.sendto(b'GET_SHM_FD:ntt_fd,size=8192', daemon)",
             "fds = array.array('i')",
             "msg, anc, flags, src = s.recvmsg(1024, socket.CMSG_LEN(4 * fds.itemsize))",
@@ -111,7 +111,7 @@ class NativeTransportTest
         final long before = openDescriptors();
         final String out = python(String.join("\n",
             // 200 requests each carrying 8 descriptors: the daemon must close every one it is handed
-            "s = sock(b'\\0ntt-rights')",
+            "s = sock(b'\\0ntt-rights-%d' % os.getpid())",
             "r, w = os.pipe()",
             "for i in range(200):",
             "    s.sendmsg([b'PING'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [r, w] * 4))], 0,"
@@ -122,10 +122,11 @@ class NativeTransportTest
             "    sock(None).sendto(b'PING', daemon)",
             // senders that close before their reply, at every address length from 1 to 107 bytes
             "for n in range(1, 108):",
-            "    q = sock(b'\\0' + b'c' * n)",
+            "    try: q = sock(b'\\0' + (b'%d' % os.getpid()).ljust(n, b'c')[:n])",
+            "    except OSError: continue", // a short name another run holds right now
             "    q.sendto(b'PING', daemon)",
             "    q.close()",
-            "print(ask(sock(b'\\0ntt-after'), b'PING')[0])"));
+            "print(ask(sock(b'\\0ntt-after-%d' % os.getpid()), b'PING')[0])"));
         assertEquals("PONG", out.strip());
         // The test JVM's own descriptors move a little (class loading, logs); 1,600 leaked ones would not hide.
         final long after = openDescriptors();

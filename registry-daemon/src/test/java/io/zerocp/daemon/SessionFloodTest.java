@@ -31,12 +31,12 @@ class SessionFloodTest
         try (TestDaemon daemon = TestDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
             "\"linger-ms\": 0, \"lease-ttl-ms\": 600000, \"max-sessions\": 400, \"max-sessions-per-uid\": 50}");
             PythonPeer holder = PythonPeer.start(daemon.socket(), String.join("\n",
-                "s = sock(b'\\0flood-holder')",
+                "s = sock(b'\\0flood-holder-%d' % os.getpid())",
                 "print(ask(s, b'REGISTER:process_id=%d' % os.getpid())[0])",
                 "print(ask(s, b'GET_SHM_PATH:flood_kept,size=4096')[0])",
                 "signal.pause()"));
             PythonPeer renewer = PythonPeer.start(daemon.socket(), String.join("\n",
-                "s = sock(b'\\0flood-renewer')",
+                "s = sock(b'\\0flood-renewer-%d' % os.getpid())",
                 "print(ask(s, b'REGISTER:process_id=%d' % os.getpid())[0])",
                 "while True:",
                 "    time.sleep(0.05)",
@@ -52,7 +52,7 @@ class SessionFloodTest
                 "answers = {}",
                 "socks = []",
                 "for i in range(300):",
-                "    s = sock(b'\\0flood-%d' % i)",
+                "    s = sock(b'\\0flood-%d-%d' % (os.getpid(), i))",
                 "    r = ask(s, b'REGISTER:process_id=%d' % os.getpid())[0]",
                 "    k = 'OK' if r.startswith('OK') else r",
                 "    answers[k] = answers.get(k, 0) + 1",

@@ -50,7 +50,7 @@ class SilentSocketsTest
                 }
                 // Every silent socket's queue is full now (10 unread replies each): 30,000 replies held.
                 final String victim = PythonPeer.run(daemon.socket(), String.join("\n",
-                    "s = sock(b'\\0silent-victim')",
+                    "s = sock(b'\\0silent-victim-%d' % os.getpid())",
                     "s.settimeout(2)",
                     "ok = 0",
                     "for i in range(200):",

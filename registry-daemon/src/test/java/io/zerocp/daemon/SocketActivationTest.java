@@ -93,13 +93,13 @@ class SocketActivationTest
                 final long firstPid = Long.parseLong(first.split(" ")[1]);
 
                 try (PythonPeer holder = PythonPeer.start(dirs.socket(), String.join("\n",
-                    "s = sock(b'\\0sat-holder')",
+                    "s = sock(b'\\0sat-holder-%d' % os.getpid())",
                     "s.settimeout(60)", // the first daemon may still be starting: the datagram waits in the socket
                     "print(ask(s, b'REGISTER:process_id=%d' % os.getpid())[0])",
                     "print(ask(s, b'GET_SHM_PATH:kept,size=4096')[0])",
                     "signal.pause()"));
                     PythonPeer pinger = PythonPeer.start(dirs.socket(), String.join("\n",
-                        "s = sock(b'\\0sat-pinger')",
+                        "s = sock(b'\\0sat-pinger-%d' % os.getpid())",
                         "s.settimeout(20)", // a request the killed daemon had taken is never answered
                         "ok = errors = 0; longest = 0.0",
                         "print('go')",
@@ -116,7 +116,11 @@ class SocketActivationTest
                         "print('ok', ok, 'errors', errors, 'longest_ms', int(longest * 1000))")))
                 {
                     final String registered = holder.readLine(90);
-                    assertTrue(registered.startsWith("OK lease_ms="), registered);
+                    if (!registered.startsWith("OK lease_ms="))
+                    {
+                        Thread.sleep(500);
+                        throw new AssertionError("holder: " + holder.output() + "\nsupervisor: " + events);
+                    }
                     final Path region = Path.of(holder.readLine(30));
                     assertEquals("go", pinger.readLine(30));
                     Thread.sleep(1_000);
@@ -136,7 +140,7 @@ class SocketActivationTest
                     assertTrue(!last.contains("errors 1") || result.contains("error timed out"), result);
                     assertTrue(Files.exists(region), "the held region survived the crash");
                     final String after = PythonPeer.run(dirs.socket(), String.join("\n",
-                        "s = sock(b'\\0sat-check')",
+                        "s = sock(b'\\0sat-check-%d' % os.getpid())",
                         "print(ask(s, b'GET_SHM_SIZE:kept')[0])"));
                     assertEquals("4096", after.strip());
                 }

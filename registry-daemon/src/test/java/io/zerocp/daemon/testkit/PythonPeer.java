@@ -182,7 +182,8 @@ public final class PythonPeer implements AutoCloseable
         }
     }
 
-    private String output()
+    /** @return everything it printed so far. */
+    public String output()
     {
         synchronized (all)
         {
