@@ -175,6 +175,23 @@ final class Conductor implements Runnable
         return work;
     }
 
+    /**
+     * One duty cycle for a caller that drives the conductor itself and never waits (tests, benchmarks): the
+     * transport first looks, without blocking, at what its wait would have told it.
+     */
+    int pollAndDoWork()
+    {
+        try
+        {
+            transport.awaitReadable(0);
+        }
+        catch (final IOException ex)
+        {
+            LOG.warn("poll failed: {}", ex.toString());
+        }
+        return doWork();
+    }
+
     /** How long an idle loop may wait: until the next lease or linger deadline, and never over MAX_IDLE_MS. */
     long idleMs()
     {

@@ -373,7 +373,14 @@ final class DatagramTransport implements Transport
     {
         try
         {
-            selector.select(Math.max(1, timeoutMs));
+            if (timeoutMs <= 0)
+            {
+                selector.selectNow();
+            }
+            else
+            {
+                selector.select(timeoutMs);
+            }
         }
         catch (final SocketException ex)
         {

@@ -38,7 +38,7 @@ public final class SteppedDaemon implements AutoCloseable
     /** One conductor duty cycle on the caller's thread: every pending request received, answered and replied. */
     public int doWork()
     {
-        return daemon.conductor().doWork();
+        return daemon.conductor().pollAndDoWork();
     }
 
     /**

@@ -69,7 +69,10 @@ interface Transport extends Sender, AutoCloseable
      */
     int drainExitedProcesses(java.util.function.LongConsumer exited, boolean evenIfNotAnnounced);
 
-    /** Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes. */
+    /**
+     * Blocks until a datagram is pending, {@link #wakeup()} is called, or the timeout passes; with a timeout of 0 it
+     * only looks, for callers that drive the conductor without ever waiting.
+     */
     void awaitReadable(long timeoutMs) throws IOException;
 
     /** Makes a blocked or the next {@link #awaitReadable} return at once. Safe from any thread. */

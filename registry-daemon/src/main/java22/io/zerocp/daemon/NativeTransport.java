@@ -771,7 +771,7 @@ final class NativeTransport implements Transport
         {
             return;
         }
-        final int n = epollWait((int)Math.max(1, Math.min(timeoutMs, Integer.MAX_VALUE)));
+        final int n = epollWait((int)Math.max(0, Math.min(timeoutMs, Integer.MAX_VALUE))); // 0: only look
         if (n < 0)
         {
             socketReadable = true; // interrupted: look again rather than miss a datagram
