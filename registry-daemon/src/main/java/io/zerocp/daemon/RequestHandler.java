@@ -37,6 +37,7 @@ final class RequestHandler
     private final CredentialPolicy credentials;
     private final BurstLog sessionRefusals;
     private Verb lastVerb;
+    private final AddressOnlySender addressOnly = new AddressOnlySender();
 
     RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
     {
@@ -71,10 +72,11 @@ final class RequestHandler
             credentials.grantFor(sender.senderUid(), sender.senderGid(), sender.senderPid(), tokenGrant) : null;
     }
 
-    /** A request from a sender known by its address alone (tests, benchmarks). */
+    /** A request from a sender known by its address alone (tests, benchmarks); allocates nothing. */
     void onRequest(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
     {
-        onRequest(bytes, length, Sender.addressOnly(sender), reply);
+        addressOnly.address = sender;
+        onRequest(bytes, length, addressOnly, reply);
     }
 
     /**
@@ -583,5 +585,47 @@ final class RequestHandler
     {
         counters.error(error);
         reply.put(error.bytes());
+    }
+
+    /** The reusable {@link Sender} of {@link #onRequest(byte[], int, ClientAddress, ReplyBuffer)}. */
+    private static final class AddressOnlySender implements Sender
+    {
+        ClientAddress address;
+
+        @Override
+        public ClientAddress senderKey()
+        {
+            return address;
+        }
+
+        @Override
+        public int senderPid()
+        {
+            return Transport.UNKNOWN_ID;
+        }
+
+        @Override
+        public int senderUid()
+        {
+            return Transport.UNKNOWN_ID;
+        }
+
+        @Override
+        public int senderGid()
+        {
+            return Transport.UNKNOWN_ID;
+        }
+
+        @Override
+        public boolean hasKernelCredentials()
+        {
+            return false;
+        }
+
+        @Override
+        public int takeSenderPidfd()
+        {
+            return -1;
+        }
     }
 }

@@ -28,47 +28,4 @@ interface Sender
      * @return the descriptor, or -1 when there is none.
      */
     int takeSenderPidfd();
-
-    /** @return a sender known by its address alone (junixsocket, tests, benchmarks). */
-    static Sender addressOnly(final ClientAddress address)
-    {
-        return new Sender()
-        {
-            @Override
-            public ClientAddress senderKey()
-            {
-                return address;
-            }
-
-            @Override
-            public int senderPid()
-            {
-                return Transport.UNKNOWN_ID;
-            }
-
-            @Override
-            public int senderUid()
-            {
-                return Transport.UNKNOWN_ID;
-            }
-
-            @Override
-            public int senderGid()
-            {
-                return Transport.UNKNOWN_ID;
-            }
-
-            @Override
-            public boolean hasKernelCredentials()
-            {
-                return false;
-            }
-
-            @Override
-            public int takeSenderPidfd()
-            {
-                return -1;
-            }
-        };
-    }
 }
