@@ -28,8 +28,11 @@ final class BurstLog
         this.clock = clock;
     }
 
-    /** Records one refusal of {@code who} (logged only when it opens a burst). */
-    void refused(final Object who, final Object why)
+    /**
+     * Records one refusal of {@code who}, a sender of {@code uid} ({@link Session#UNKNOWN_UID} when not known); logged
+     * only when it opens a burst, so a suppressed refusal builds no text.
+     */
+    void refused(final Object who, final int uid)
     {
         final long now = clock.nanoTime();
         if (started && now - windowStartNs < TimeUnit.SECONDS.toNanos(WINDOW_S))
@@ -41,7 +44,8 @@ final class BurstLog
         {
             log.warn("{}: {} more refused in the {} s before", what, suppressed, WINDOW_S);
         }
-        log.warn("{}: refused {} ({}); further refusals are counted for {} s", what, who, why, WINDOW_S);
+        log.warn("{}: refused {} ({}); further refusals are counted for {} s", what, who,
+            uid == Session.UNKNOWN_UID ? "uid unknown" : "uid " + uid, WINDOW_S);
         started = true;
         windowStartNs = now;
         suppressed = 0;

@@ -52,7 +52,8 @@ final class RequestHandler
         this.descriptors = new RegionDescriptors();
         this.openMaxBytes = context.openMaxBytes();
         this.credentials = new CredentialPolicy(config.credentialRules);
-        this.sessionRefusals = new BurstLog(LOG, "session limit", context.nanoClock());
+        this.sessionRefusals = new BurstLog(LOG, "session limit (max-sessions, max-sessions-per-uid)",
+            context.nanoClock());
         if (credentials.enabled() && !config.tokens.isEmpty())
         {
             LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
@@ -521,8 +522,7 @@ final class RequestHandler
         {
             // Refused before anything is made: no session, no journal record, one log line per burst.
             counters.refused(RefusalLimit.SESSIONS);
-            sessionRefusals.refused(sender.senderKey(), uid == Session.UNKNOWN_UID ? "max-sessions" :
-                "uid " + uid + ": max-sessions-per-uid or max-sessions");
+            sessionRefusals.refused(sender.senderKey(), uid);
             error(reply, ErrorReply.TOO_MANY_SESSIONS);
             return null;
         }
