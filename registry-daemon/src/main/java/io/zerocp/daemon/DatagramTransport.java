@@ -76,33 +76,8 @@ final class DatagramTransport implements Transport
     {
         // Absolute, so the sender address clients see on replies names the socket file however they spelled it.
         final Path socketPath = socket.toAbsolutePath();
-        final Path descriptorSocketPath = socketPath.resolveSibling(
-            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
         removeStaleSocket(socketPath);
-        removeStaleSocket(descriptorSocketPath);
-        final AFUNIXDatagramChannel channel = AFUNIXDatagramChannel.open();
-        final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
-        try
-        {
-            // Replies with a descriptor leave from a bound side socket: clients accept replies only from the
-            // daemon's own paths, which nobody else can send from (sending from a path means binding it).
-            descriptorChannel.bind(AFUNIXSocketAddress.of(descriptorSocketPath));
-            Files.setPosixFilePermissions(descriptorSocketPath, mode);
-            descriptorChannel.configureBlocking(false);
-            channel.bind(AFUNIXSocketAddress.of(socketPath));
-            Files.setPosixFilePermissions(socketPath, mode);
-            channel.configureBlocking(false);
-            // The JDK's default selector rejects junixsocket channels; its own provider's works.
-            final Selector selector = channel.provider().openSelector();
-            channel.register(selector, SelectionKey.OP_READ);
-            return new DatagramTransport(socketPath, channel, selector, descriptorSocketPath, descriptorChannel);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            CloseHelper.quietCloseAll(channel, descriptorChannel);
-            Files.deleteIfExists(descriptorSocketPath);
-            throw ex;
-        }
+        return serve(socketPath, AFUNIXDatagramChannel.open(), true, mode);
     }
 
     /**
@@ -113,36 +88,57 @@ final class DatagramTransport implements Transport
         throws IOException
     {
         final Path socketPath = socket.toAbsolutePath();
-        final Path descriptorSocketPath = socketPath.resolveSibling(
-            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
         final AFUNIXDatagramChannel channel =
             org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).as(AFUNIXDatagramChannel.class);
         // A channel cast from a descriptor deletes its bound file on close (measured): the file is the supervisor's.
         channel.setDeleteOnClose(false);
+        final AFUNIXSocketAddress bound = (AFUNIXSocketAddress)channel.getLocalAddress();
+        if (null == bound || !bound.hasFilename() || !bound.getFile().toPath().toAbsolutePath().equals(socketPath))
+        {
+            CloseHelper.quietClose(channel);
+            throw new IOException("the passed socket is bound to " + bound + ", not to " + socketPath +
+                ": make --socket and the supervisor's socket agree");
+        }
+        return serve(socketPath, channel, false, mode);
+    }
+
+    /**
+     * Binds the side socket (and the main one, unless it came bound), makes both non-blocking and registers the main
+     * one with a selector.
+     */
+    private static DatagramTransport serve(
+        final Path socketPath, final AFUNIXDatagramChannel channel, final boolean bindMain,
+        final Set<PosixFilePermission> mode) throws IOException
+    {
+        final Path descriptorSocketPath = socketPath.resolveSibling(
+            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
+        removeStaleSocket(descriptorSocketPath);
         final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
         try
         {
-            final AFUNIXSocketAddress bound = (AFUNIXSocketAddress)channel.getLocalAddress();
-            if (null == bound || !bound.hasFilename() || !bound.getFile().toPath().toAbsolutePath().equals(socketPath))
-            {
-                throw new IOException("the passed socket is bound to " + bound + ", not to " + socketPath +
-                    ": make --socket and the supervisor's socket agree");
-            }
-            removeStaleSocket(descriptorSocketPath);
+            // Replies with a descriptor leave from a bound side socket: clients accept replies only from the
+            // daemon's own paths, which nobody else can send from (sending from a path means binding it).
             descriptorChannel.bind(AFUNIXSocketAddress.of(descriptorSocketPath));
             Files.setPosixFilePermissions(descriptorSocketPath, mode);
             descriptorChannel.configureBlocking(false);
+            if (bindMain)
+            {
+                channel.bind(AFUNIXSocketAddress.of(socketPath));
+                Files.setPosixFilePermissions(socketPath, mode);
+            }
             channel.configureBlocking(false);
+            // The JDK's default selector rejects junixsocket channels; its own provider's works.
             final Selector selector = channel.provider().openSelector();
             channel.register(selector, SelectionKey.OP_READ);
             final DatagramTransport transport =
                 new DatagramTransport(socketPath, channel, selector, descriptorSocketPath, descriptorChannel);
-            transport.ownsSocketFile = false;
+            transport.ownsSocketFile = bindMain;
             return transport;
         }
         catch (final IOException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(descriptorChannel);
+            CloseHelper.quietCloseAll(channel, descriptorChannel);
+            Files.deleteIfExists(descriptorSocketPath);
             throw ex;
         }
     }

@@ -37,6 +37,8 @@ final class RequestHandler
     private final CredentialPolicy credentials;
     private final BurstLog sessionRefusals;
     private Verb lastVerb;
+    private TokenGrant senderRuleGrant;
+    private boolean senderRuleGrantKnown;
     private final AddressOnlySender addressOnly = new AddressOnlySender();
 
     RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
@@ -73,6 +75,20 @@ final class RequestHandler
             credentials.grantFor(sender.senderUid(), sender.senderGid(), sender.senderPid(), tokenGrant) : null;
     }
 
+    /**
+     * {@link #ruleGrant} of the sender without a token, looked up once per request: a group rule reads the sender's
+     * supplementary groups from {@code /proc}, and a request asks up to three times.
+     */
+    private TokenGrant senderRuleGrant()
+    {
+        if (!senderRuleGrantKnown)
+        {
+            senderRuleGrant = ruleGrant(null);
+            senderRuleGrantKnown = true;
+        }
+        return senderRuleGrant;
+    }
+
     /** A request from a sender known by its address alone (tests, benchmarks); allocates nothing. */
     void onRequest(final byte[] bytes, final int length, final ClientAddress sender, final ReplyBuffer reply)
     {
@@ -88,6 +104,7 @@ final class RequestHandler
     void onRequest(final byte[] bytes, final int length, final Sender sender, final ReplyBuffer reply)
     {
         this.sender = sender;
+        senderRuleGrantKnown = false;
         lastVerb = null;
         final long unrecordedBefore = registry.unrecordedChanges();
         handle(bytes, length, sender.senderKey(), reply);
@@ -106,7 +123,7 @@ final class RequestHandler
             counters.request(null);
             counters.refused(RefusalLimit.REQUEST_LENGTH);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
-            error(reply, controlled() && !isAuthenticated(sessionOf(address)) && null == ruleGrant(null) ?
+            error(reply, controlled() && !isAuthenticated(sessionOf(address)) && null == senderRuleGrant() ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
             return;
         }
@@ -118,7 +135,7 @@ final class RequestHandler
 
         final Session session = sessionOf(address);
         final boolean authenticated = !controlled() || isAuthenticated(session) ||
-            (null == session && null != ruleGrant(null));
+            (null == session && null != senderRuleGrant());
         if (null != session && authenticated)
         {
             // Only an authenticated request renews: a session whose token was revoked must run out.
@@ -477,7 +494,7 @@ final class RequestHandler
         {
             if (null != session && null == session.grant && null != session.address)
             {
-                final TokenGrant byCredentials = ruleGrant(null); // e.g. restored after a restart
+                final TokenGrant byCredentials = senderRuleGrant(); // e.g. restored after a restart
                 if (null != byCredentials)
                 {
                     registry.grant(session, byCredentials);
@@ -539,7 +556,7 @@ final class RequestHandler
         }
         else
         {
-            final TokenGrant byCredentials = ruleGrant(null);
+            final TokenGrant byCredentials = senderRuleGrant();
             if (null != byCredentials)
             {
                 registry.grant(session, byCredentials);
@@ -577,7 +594,7 @@ final class RequestHandler
         {
             return session.grant;
         }
-        final TokenGrant byCredentials = null == session ? ruleGrant(null) : null;
+        final TokenGrant byCredentials = null == session ? senderRuleGrant() : null;
         return null == byCredentials ? TokenGrant.NONE : byCredentials;
     }
 

@@ -354,7 +354,7 @@ final class NativeTransport implements Transport
 
     private static int openSocket(final Arena setup, final MemorySegment captured) throws IOException
     {
-        final int fd = (int)invoke(() -> (int)SOCKET.invokeExact(captured, AF_UNIX,
+        final int fd = call(() -> (int)SOCKET.invokeExact(captured, AF_UNIX,
             SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (fd < 0)
         {
@@ -410,7 +410,7 @@ final class NativeTransport implements Transport
     {
         final MemorySegment v = setup.allocate(JAVA_INT);
         v.set(JAVA_INT, 0, value);
-        final int rc = (int)invoke(() -> (int)SETSOCKOPT.invokeExact(captured, fd, SOL_SOCKET, option, v, 4));
+        final int rc = call(() -> (int)SETSOCKOPT.invokeExact(captured, fd, SOL_SOCKET, option, v, 4));
         if (rc != 0)
         {
             throw new IOException("setsockopt(" + name + "): " + describe(Syscalls.errno(captured)));
@@ -425,7 +425,7 @@ final class NativeTransport implements Transport
         address.set(JAVA_SHORT, 0, (short)AF_UNIX);
         MemorySegment.copy(path, 0, address, JAVA_BYTE, SUN_PATH_OFFSET, path.length);
         final int length = SUN_PATH_OFFSET + path.length + 1; // with the terminating NUL (zeroed by allocate)
-        final int rc = (int)invoke(() -> (int)BIND.invokeExact(captured, fd, address, length));
+        final int rc = call(() -> (int)BIND.invokeExact(captured, fd, address, length));
         if (rc != 0)
         {
             throw new IOException("cannot bind " + socketPath + ": " + describe(Syscalls.errno(captured)));
@@ -1005,11 +1005,6 @@ final class NativeTransport implements Transport
         {
             throw new IllegalStateException(t);
         }
-    }
-
-    private static long invoke(final IntCall call)
-    {
-        return call(call);
     }
 
     /** The reply buffer's memory as a segment, made once for the buffer the conductor reuses. */

@@ -33,10 +33,8 @@ final class Syscalls
     static final int SO_TYPE = 3;
     static final int SO_SNDBUF = 7;
     static final int SO_DOMAIN = 39;
-    static final int SO_RCVBUF = 8;
     static final int SO_PASSCRED = 16;
     static final int SO_SNDBUFFORCE = 32;
-    static final int SO_RCVBUFFORCE = 33;
     static final int SO_PASSPIDFD = 76;
     static final int SCM_RIGHTS = 1;
     static final int SCM_CREDENTIALS = 2;
@@ -52,7 +50,6 @@ final class Syscalls
     static final int EPOLLIN = 1;
     static final int EFD_NONBLOCK = 0x800;
     static final int EFD_CLOEXEC = 0x80000;
-    static final int SIOCOUTQ = 0x5411;
     static final long SYS_PIDFD_OPEN = 434; // the same number on every architecture since 5.3
 
     static final int EPERM = 1;
@@ -130,12 +127,10 @@ final class Syscalls
     static final MethodHandle RECVMMSG =
         downcall("recvmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
     static final MethodHandle SENDMMSG = downcall("sendmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    static final MethodHandle SENDMSG = downcall("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    static final MethodHandle CLOSE = downcall("close", JAVA_INT, JAVA_INT);
 
     // The request path's calls without errno capture: the linker slices the capture segment on every call, and C2
     // does not always scalar-replace that slice (measured: 48 B per request at some call sites). On -1 the caller
-    // repeats the call through the capturing handle above to learn why: a rare path.
+    // repeats the call through its capturing handle to learn why: a rare path.
     static final MethodHandle RECVMMSG_FAST =
         downcallIgnoringErrno("recvmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
     static final MethodHandle SENDMMSG_FAST =
@@ -148,18 +143,12 @@ final class Syscalls
     static final MethodHandle WRITE = downcall("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     static final MethodHandle EPOLL_CREATE1 = downcall("epoll_create1", JAVA_INT, JAVA_INT);
     static final MethodHandle EPOLL_CTL = downcall("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    static final MethodHandle EPOLL_WAIT = downcall("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     static final MethodHandle EVENTFD = downcall("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
     /** {@code long syscall(long number, ...)}: variadic after the number. */
     static final MethodHandle SYSCALL_2 = LINKER.downcallHandle(
         LINKER.defaultLookup().find("syscall").orElseThrow(),
         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT),
         CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
-    /** {@code int ioctl(int fd, unsigned long request, ...)}: variadic after the request. */
-    static final MethodHandle IOCTL_PTR = LINKER.downcallHandle(
-        LINKER.defaultLookup().find("ioctl").orElseThrow(),
-        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-        CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
 
     private Syscalls()
     {
