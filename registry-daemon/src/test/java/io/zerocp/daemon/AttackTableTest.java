@@ -1,10 +1,9 @@
 package io.zerocp.daemon;
 
 import io.zerocp.api.RegionNames;
-import io.zerocp.daemon.testkit.ShmDirAssertions;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ShmDirAssertions;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -52,7 +51,7 @@ class AttackTableTest
     /** The daemon under attack and a client authenticated with a token for {@code app_*}. */
     static final class Target implements AutoCloseable
     {
-        final TestDaemon daemon = TestDaemon.startJson("{\"max-region-size\": 16777216, " +
+        final EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"max-region-size\": 16777216, " +
             "\"auth-failures-per-sender\": 5, \"auth-failures-global\": 20, \"auth-failure-window-ms\": 600000, " +
             "\"tokens\": [" + TestTokens.entry("user", USER, "\"allow\": [\"app_*\"], \"max-region-size\": 1048576, " +
             "\"max-regions\": 16") + "]}");
@@ -274,7 +273,7 @@ class AttackTableTest
     {
         final List<Path> found = new ArrayList<>();
         for (final Path root : List.of(Paths.get("/dev/shm"), Paths.get("/tmp"), Paths.get("/etc"),
-            Paths.get("/"), Paths.get("").toAbsolutePath(), t.daemon.dirs().socketDir(),
+            Paths.get("/"), Paths.get("").toAbsolutePath(), t.daemon.socketDir(),
             t.daemon.shmDir().resolve(".zerocpd")))
         {
             findMarked(root, 2, found);
