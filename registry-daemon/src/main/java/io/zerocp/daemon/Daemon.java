@@ -73,6 +73,7 @@ public final class Daemon implements AutoCloseable
             created.directory("--socket", context.socketPath().getParent());
             created.directory("--shm-dir", config.shmDir);
             created.directory("--state-dir", config.stateDir);
+            ShmCapacityCheck.report(context);
             final String unsafe = RegionFiles.othersCanRename(config.shmDir);
             if (null != unsafe)
             {
