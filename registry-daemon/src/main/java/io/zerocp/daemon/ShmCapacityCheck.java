@@ -128,7 +128,10 @@ final class ShmCapacityCheck
             "see docs/operations.md)";
     }
 
-    /** At start, once the shm dir exists: logs what its filesystem holds and each warning that applies. */
+    /**
+     * At start, once the state is restored (journal and static regions made) and nothing can refuse the start any
+     * more: logs what the shm filesystem holds and each warning that applies.
+     */
     static void report(final DaemonContext context)
     {
         try
