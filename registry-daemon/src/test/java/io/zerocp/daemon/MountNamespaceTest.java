@@ -208,10 +208,7 @@ class MountNamespaceTest
         final boolean kernelCredentials = read(daemonLog).contains("(native, mode");
 
         final Path clientLog = dirs.socketDir().resolve("pid-client.log");
-        // The client's pid in its namespace is set far above any pid of the daemon's (ns_last_pid + 1).
-        final List<String> command = new ArrayList<>(List.of("unshare", "-p", "-f", "--kill-child", "--mount-proc", "sh", "-c",
-            "echo " + (NAMESPACE_PID - 1) + " > /proc/sys/kernel/ns_last_pid && \"$@\"", "sh"));
-        command.addAll(python(PID_NS_CLIENT, "pid-client", "pid_region", "unused"));
+        final List<String> command = inChildPidNamespace(python(PID_NS_CLIENT, "pid-client", "pid_region", "unused"));
         final Process client = inNamespace(View.SOCKET_ONLY, command, clientLog);
         awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "CLIENTS");
         final String out = read(clientLog);
@@ -234,6 +231,51 @@ class MountNamespaceTest
         }
         daemon.destroy();
         assertEquals(0, exitOf(daemon), () -> read(daemonLog));
+    }
+
+    /**
+     * The default between two containers: daemon and client each in a pid namespace of its own, siblings. The kernel
+     * cannot name the client in the daemon's namespace (it attaches pid 0, which the daemon cannot tell from a
+     * datagram queued before credentials were on), so the client is served by address on either transport, and the
+     * pid it REGISTERs is looked up in the daemon's own /proc, where it names nothing: the documented limitation of
+     * this layout (docs/operations.md, "Pids across namespaces"), and why the recipes share the pid namespace.
+     */
+    @Test
+    void aClientInASiblingPidNamespaceIsServedByAddressOnly() throws Exception
+    {
+        final Path daemonLog = dirs.socketDir().resolve("daemon.log");
+        final List<String> daemonInItsOwnPidNamespace = new ArrayList<>(List.of("unshare", "-p", "-f", "--kill-child",
+            "--mount-proc"));
+        daemonInItsOwnPidNamespace.addAll(daemonCommand());
+        final Process daemon = inNamespace(View.SHM_AND_SOCKET, daemonInItsOwnPidNamespace, daemonLog);
+        awaitDaemon(daemon, daemonLog);
+
+        final Path clientLog = dirs.socketDir().resolve("sibling-client.log");
+        final Process client = inNamespace(View.SOCKET_ONLY,
+            inChildPidNamespace(python(PID_NS_CLIENT, "sibling-client", "sibling_region", "unused")), clientLog);
+        awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "CLIENTS");
+        final String out = read(clientLog);
+        try (OutputStream in = client.getOutputStream())
+        {
+            in.write('\n');
+        }
+        assertEquals(0, exitOf(client), () -> read(clientLog));
+        assertTrue(out.contains("REGISTER ERROR: Invalid argument"), out);
+        assertTrue(out.contains("GET /dev/shm/sibling_region_shm"), out); // served all the same, by address
+        assertTrue(Files.exists(shmVolume.resolve("sibling_region_shm")), "made in the shared volume");
+        // unshare --fork ignores SIGTERM while it waits: stop the daemon itself (pid 1 of its namespace).
+        daemon.descendants().forEach(ProcessHandle::destroy);
+        assertEquals(0, exitOf(daemon), () -> read(daemonLog));
+        assertFalse(read(daemonLog).contains("Exception"), () -> read(daemonLog));
+    }
+
+    /** The command in a new pid namespace, as its pid {@link #NAMESPACE_PID} (ns_last_pid + 1), far above the host's. */
+    private static List<String> inChildPidNamespace(final List<String> command)
+    {
+        final List<String> full = new ArrayList<>(List.of("unshare", "-p", "-f", "--kill-child", "--mount-proc", "sh",
+            "-c", "echo " + (NAMESPACE_PID - 1) + " > /proc/sys/kernel/ns_last_pid && \"$@\"", "sh"));
+        full.addAll(command);
+        return full;
     }
 
     /** What a namespace shares with the others. */
