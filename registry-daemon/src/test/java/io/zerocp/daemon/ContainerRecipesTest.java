@@ -1,6 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

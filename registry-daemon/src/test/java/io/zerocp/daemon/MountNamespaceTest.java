@@ -1,9 +1,9 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.ExternalCommand;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.ExternalCommand;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
