@@ -169,7 +169,11 @@ class RegionCreationTest
                 assertEquals(file.toString(), client.ask("GET_SHM_PATH:cut,size=" + 2 * GIB));
                 assertEquals(2 * GIB, Files.size(file));
                 assertEquals("PONG", client.ask("PING"));
-                assertFalse(daemon.output().contains("not in the registry"), daemon.output());
+                final String output = daemon.output();
+                assertFalse(output.contains("not in the registry"), output);
+                // Killed within moments of the file's appearance, 2 GiB in: the restart found the file short.
+                System.out.println("restart after kill -9 mid-creation: " +
+                    (output.contains("completed region cut") ? "completed the region" : "found it " + size));
             }
         }
         finally
