@@ -153,33 +153,24 @@ final class Registry implements DurableState
     }
 
     /** See {@link StartupRegions#restore}. */
-    Region restore(
-        final String name, final long size, final boolean isStatic, final long createdEpochMs,
-        final boolean completeIfShort)
+    Region restore(final String name, final long size, final boolean isStatic, final long createdMs, final boolean cut)
     {
-        return startup.restore(name, size, isStatic, createdEpochMs, completeIfShort);
+        return startup.restore(name, size, isStatic, createdMs, cut);
     }
 
-    /**
-     * Creates a dynamic region at full size, on the caller's thread (tests; the daemon makes its files on the
-     * {@link FileWorker} through {@link #beginCreate}, {@link #makeFile} and {@link #finishCreate}).
-     *
-     * @param name a valid name with no region yet.
-     */
+    /** Creates a dynamic region on the caller's thread (tests; the daemon's go through {@link RegionCreations}). */
     Region create(final String name, final long size) throws RegionException
     {
         final Region region = beginCreate(name, size);
-        final Object fileKey;
         try
         {
-            fileKey = makeFile(region);
+            finishCreate(region, makeFile(region));
         }
         catch (final RegionException ex)
         {
             abortCreate(region);
             throw ex;
         }
-        finishCreate(region, fileKey);
         return region;
     }
 
@@ -203,13 +194,12 @@ final class Registry implements DurableState
         return region;
     }
 
-    /** Makes the region's file: any thread (the file worker), it reads only immutable settings. */
+    /** Makes the region's file: any thread (the file worker); it reads only immutable settings. */
     Object makeFile(final Region region) throws RegionException
     {
         return files.create(region.path, region.size, policy.modeFor(region.name), policy.groupFor(region.name));
     }
 
-    /** The region's file is made: it joins the table. */
     void finishCreate(final Region region, final Object fileKey)
     {
         creating.remove(region);
@@ -219,7 +209,7 @@ final class Registry implements DurableState
         LOG.info("created region {} ({} bytes) at {}", region.name, region.size, region.path);
     }
 
-    /** The region's file could not be made (and was removed): its record goes. */
+    /** The region's file could not be made (or was never begun): its record goes. */
     void abortCreate(final Region region)
     {
         creating.remove(region);

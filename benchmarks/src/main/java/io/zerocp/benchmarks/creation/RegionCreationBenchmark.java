@@ -39,7 +39,9 @@ import java.util.stream.Stream;
 public final class RegionCreationBenchmark
 {
     private static final long[] SIZES = {64L << 10, 8L << 20, 1L << 30};
-    private static final int[] SAMPLES = {200, 60, 8};
+    private static final int[] SAMPLES = {1000, 200, 10};
+    /** Warm-up creations per size, not recorded: the daemon's creation path is Java code the JIT must compile. */
+    private static final int[] WARM_UP = {3000, 300, 3};
     private static final int PING_CREATIONS = 8;
 
     private RegionCreationBenchmark()
@@ -87,7 +89,7 @@ public final class RegionCreationBenchmark
                 final int n = SAMPLES[s] * rounds;
                 daemonNs[s] = new long[n];
                 cNs[s] = new long[n];
-                for (int w = 0; w < Math.max(2, SAMPLES[s] / 10); w++) // warm-up, not recorded
+                for (int w = 0; w < WARM_UP[s]; w++)
                 {
                     viaDaemon(client, to, "warm_" + s + "_" + w, SIZES[s], store, baseline);
                     viaC(cIn, cOut, shm.resolve("c_warm"), SIZES[s]);
