@@ -152,11 +152,6 @@ final class RegionCreations
         return pendingBytes;
     }
 
-    int pendingCount()
-    {
-        return pending.size();
-    }
-
     /** Starts making {@code name}: journaled now, answered (through the transport) when its file is ready. */
     void start(final String name, final long size, final Waiter first, final ReplyBuffer reply)
     {

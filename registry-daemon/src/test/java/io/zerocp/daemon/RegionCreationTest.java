@@ -182,6 +182,70 @@ class RegionCreationTest
         }
     }
 
+    @Test
+    void aSessionThatEndsWhileItsRegionIsMadeHoldsNothingAndTheRegionGoes() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
+            RawClient asker = new RawClient(daemon.socket());
+            RawClient other = new RawClient(daemon.socket()))
+        {
+            asker.channel().socket().setSoTimeout(120_000);
+            assertTrue(asker.ask("REGISTER:process_id=" + ProcessHandle.current().pid()).startsWith("OK lease_ms="));
+            asker.send("GET_SHM_PATH:orphan,size=" + 2 * GIB);
+            asker.send("RELEASE"); // ends the session while its region is being made
+            assertEquals("OK", asker.receive());
+            assertEquals("ERROR: Not registered", asker.receive(), "no hold for an ended session");
+            assertFalse(Files.exists(daemon.regionFile("orphan")), "made for nobody: removed");
+            assertEquals("ERROR: No such region", other.ask("GET_SHM_SIZE:orphan"));
+        }
+    }
+
+    @Test
+    void aClientKilledWhileItsRegionIsMadeLeavesNoRegion() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
+            RawClient other = new RawClient(daemon.socket()))
+        {
+            final String script = String.join("\n",
+                "import os, socket, sys, time",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind(b'\\0zerocp-creation-kill-%d' % os.getpid())",
+                "s.settimeout(10)",
+                "s.sendto(b'REGISTER:process_id=%d' % os.getpid(), sys.argv[1]); s.recv(256)",
+                "s.sendto(('GET_SHM_PATH:killed,size=' + sys.argv[2]).encode(), sys.argv[1])",
+                "print('asked', flush=True)",
+                "time.sleep(120)");
+            final Process client = new ProcessBuilder("python3", "-c", script, daemon.socket().toString(),
+                Long.toString(2 * GIB)).redirectErrorStream(true).start();
+            try
+            {
+                assumeTrue("asked".equals(new java.io.BufferedReader(new java.io.InputStreamReader(
+                    client.getInputStream(), StandardCharsets.UTF_8)).readLine()), "skipped: no python3 client");
+                final Path file = daemon.regionFile("killed");
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Files.exists(file) && System.nanoTime() < deadline)
+                {
+                    Thread.onSpinWait();
+                }
+                client.destroyForcibly();
+                assertTrue(client.waitFor(10, TimeUnit.SECONDS));
+                // Its session ends (pidfd, or the /proc poll of its registered pid); the region made for it goes.
+                final long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (Files.exists(file) && System.nanoTime() < gone)
+                {
+                    Thread.sleep(10);
+                }
+                assertFalse(Files.exists(file), "a region made for a dead client stayed");
+                assertEquals("ERROR: No such region", other.ask("GET_SHM_SIZE:killed"));
+                assertEquals("PONG", other.ask("PING"));
+            }
+            finally
+            {
+                client.destroyForcibly();
+            }
+        }
+    }
+
     private static ChildJvm startDaemon(final TestDirs dirs, final Path config) throws Exception
     {
         final ChildJvm daemon = ChildJvm.start(Zerocpd.class, "--config", config.toString(),
