@@ -29,6 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class RegionCreationTest
 {
     private static final long GIB = 1L << 30;
+    /** Big enough (>0.5 s to reserve here) that every request below reaches the daemon while it is being made. */
+    private static final long SHARED = 2 * GIB;
 
     @Test
     void aPingFromAnotherClientIsAnsweredWhileABigRegionIsMade() throws Exception
@@ -63,10 +65,10 @@ class RegionCreationTest
                     c.channel().socket().setSoTimeout(120_000);
                     askers.add(c);
                 }
-                askers.get(0).send("GET_SHM_PATH:shared,size=" + GIB);
+                askers.get(0).send("GET_SHM_PATH:shared,size=" + SHARED);
                 askers.get(1).send("GET_SHM_PATH:shared"); // no size: the one being made
-                askers.get(2).send("GET_SHM_PATH:shared,size=" + GIB);
-                askers.get(2).send("GET_SHM_PATH:shared,size=" + GIB); // a retry: still one reply
+                askers.get(2).send("GET_SHM_PATH:shared,size=" + SHARED);
+                askers.get(2).send("GET_SHM_PATH:shared,size=" + SHARED); // a retry: still one reply
                 try (RawClient wrongSize = new RawClient(daemon.socket()))
                 {
                     assertEquals("ERROR: Size mismatch", wrongSize.ask("GET_SHM_PATH:shared,size=4096"));
@@ -76,11 +78,11 @@ class RegionCreationTest
                 {
                     final String reply = askers.get(i).receive();
                     assertEquals(daemon.regionFile("shared").toString(), reply, "asker " + i);
-                    assertEquals(GIB, Files.size(daemon.regionFile("shared")), "complete when answered");
+                    assertEquals(SHARED, Files.size(daemon.regionFile("shared")), "complete when answered");
                 }
-                assertEquals(Long.toString(GIB), askers.get(3).receive());
+                assertEquals(Long.toString(SHARED), askers.get(3).receive());
                 assertNull(poll(askers.get(2)), "one reply per waiting request, retries included");
-                assertEquals(Long.toString(GIB), askers.get(0).ask("GET_SHM_SIZE:shared"));
+                assertEquals(Long.toString(SHARED), askers.get(0).ask("GET_SHM_SIZE:shared"));
             }
             finally
             {
@@ -179,6 +181,31 @@ class RegionCreationTest
         finally
         {
             dirs.close();
+        }
+    }
+
+    @Test
+    void aCleanStopDuringACreationLeavesNeitherTheFileNorItsRecord() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40)))
+        {
+            final Path file = daemon.regionFile("stopped");
+            try (RawClient asker = new RawClient(daemon.socket()))
+            {
+                asker.send("GET_SHM_PATH:stopped,size=" + 2 * GIB);
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!Files.exists(file) && System.nanoTime() < deadline)
+                {
+                    Thread.onSpinWait();
+                }
+                assertTrue(Files.exists(file), "the creation never began");
+                daemon.restart(); // the stop waits for the file in hand, then undoes the creation nobody was told of
+            }
+            assertFalse(Files.exists(file), "an unanswered creation left its file");
+            try (RawClient client = new RawClient(daemon.socket()))
+            {
+                assertEquals("ERROR: No such region", client.ask("GET_SHM_SIZE:stopped"));
+            }
         }
     }
 
