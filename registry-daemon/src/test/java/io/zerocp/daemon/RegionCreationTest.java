@@ -185,6 +185,59 @@ class RegionCreationTest
     }
 
     @Test
+    void creationsUnderWayAndTheirWaitersAreBounded() throws Exception
+    {
+        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40));
+            RawClient maker = new RawClient(daemon.socket()))
+        {
+            maker.channel().socket().setSoTimeout(120_000);
+            maker.send("GET_SHM_PATH:blocker,size=" + 2 * GIB); // the worker is busy with it for a while
+            final List<RawClient> waiters = new ArrayList<>();
+            try
+            {
+                for (int i = 0; i < RegionCreations.MAX_WAITERS; i++) // with the maker: one more than the bound
+                {
+                    final RawClient w = new RawClient(daemon.socket());
+                    w.channel().socket().setSoTimeout(120_000);
+                    waiters.add(w);
+                    w.send("GET_SHM_PATH:blocker");
+                }
+                // One client per creation: a client's socket queues at most 10 unread replies (max_dgram_qlen).
+                final List<RawClient> queued = new ArrayList<>();
+                for (int i = 1; i < RegionCreations.MAX_PENDING; i++)
+                {
+                    final RawClient q = new RawClient(daemon.socket());
+                    q.channel().socket().setSoTimeout(120_000);
+                    queued.add(q);
+                    waiters.add(q);
+                    q.send("GET_SHM_PATH:queued_" + i + ",size=4096");
+                }
+                try (RawClient late = new RawClient(daemon.socket()))
+                {
+                    assertEquals("ERROR: Too many requests", late.ask("GET_SHM_PATH:one_too_many,size=4096"),
+                        "past " + RegionCreations.MAX_PENDING + " creations under way");
+                }
+                assertEquals("ERROR: Too many requests", waiters.get(RegionCreations.MAX_WAITERS - 1).receive(),
+                    "past " + RegionCreations.MAX_WAITERS + " waiters");
+                assertEquals(daemon.regionFile("blocker").toString(), maker.receive());
+                for (int i = 0; i < RegionCreations.MAX_WAITERS - 1; i++)
+                {
+                    assertEquals(daemon.regionFile("blocker").toString(), waiters.get(i).receive(), "waiter " + i);
+                }
+                for (int i = 0; i < queued.size(); i++)
+                {
+                    assertEquals(daemon.regionFile("queued_" + (i + 1)).toString(), queued.get(i).receive());
+                }
+                assertFalse(Files.exists(daemon.regionFile("one_too_many")));
+            }
+            finally
+            {
+                waiters.forEach(RawClient::close);
+            }
+        }
+    }
+
+    @Test
     void aCleanStopDuringACreationLeavesNeitherTheFileNorItsRecord() throws Exception
     {
         try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40)))
