@@ -43,6 +43,7 @@ final class Conductor implements Runnable
         this.nanoClock = core.context.nanoClock();
         this.inbox = core.context.inbox();
         this.onStop = onStop;
+        core.handler.creations().replyThrough(transport);
         inbox.wakeWith(transport::wakeup);
     }
 
@@ -125,6 +126,10 @@ final class Conductor implements Runnable
                 // A bug must cost one request, never the daemon.
                 LOG.error("request failed", ex);
                 reply.clear().put(io.zerocp.api.ErrorReply.INTERNAL.bytes());
+            }
+            if (reply.isDeferred())
+            {
+                continue; // a region being made: answered (and timed) when it is ready, see RegionCreations
             }
             // metrics: receive-to-reply time ends as the reply is handed to the socket (recorded before it goes, so
             // a client holding its reply always finds its request counted)

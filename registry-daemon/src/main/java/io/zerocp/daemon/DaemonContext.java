@@ -43,6 +43,7 @@ final class DaemonContext
     private RegionFilePolicy filePolicy;
     private long openMaxBytes;
     private boolean concluded;
+    private boolean fileWorkInline;
 
     DaemonContext(final DaemonConfig config)
     {
@@ -250,6 +251,21 @@ final class DaemonContext
     ConductorInbox inbox()
     {
         return inbox;
+    }
+
+    /**
+     * Makes region files on the conductor thread, each creation answered in its own request (stepped drivers, which
+     * must complete a creation deterministically); by default they are made on a worker thread.
+     */
+    DaemonContext fileWorkInline(final boolean inline)
+    {
+        this.fileWorkInline = inline;
+        return this;
+    }
+
+    boolean fileWorkInline()
+    {
+        return fileWorkInline;
     }
 
     /** The socket path made absolute. */

@@ -22,17 +22,20 @@ final class DaemonCore implements AutoCloseable
     final Registry registry;
     final AccessPolicy access;
     final RequestHandler handler;
+    final FileWorker worker;
     private boolean closed;
 
     private DaemonCore(
-        final DaemonContext context, final ProcessWatcher watcher, final StateJournal journal, final Registry registry)
+        final DaemonContext context, final ProcessWatcher watcher, final StateJournal journal, final Registry registry,
+        final FileWorker worker)
     {
         this.context = context;
         this.watcher = watcher;
         this.journal = journal;
         this.registry = registry;
+        this.worker = worker;
         this.access = new AccessPolicy(context.config().tokens);
-        this.handler = new RequestHandler(context, registry, access);
+        this.handler = new RequestHandler(context, registry, access, worker);
     }
 
     /**
@@ -45,24 +48,32 @@ final class DaemonCore implements AutoCloseable
         final ProcessWatcher watcher = new ProcessWatcher(context.probe(), config.livenessPollMs,
             context.inbox()::post);
         final StateJournal journal = StateJournal.open(config.stateDir, config.journalReserveBytes);
+        final FileWorker worker = context.fileWorkInline() ? FileWorker.inline() :
+            FileWorker.threaded(RegionCreations.MAX_PENDING + 1024, context.inbox());
         try
         {
+            final RegionFiles files = new RegionFiles();
             final Registry registry = new Registry(context, new LeaseTable(config.leaseTtlMs, context.nanoClock()),
-                watcher, journal);
+                watcher, journal, files, worker);
             JournalRestore.restore(journal, registry, context.probe());
             registry.createStaticRegions();
             UntrackedRegionFiles.log(config.shmDir, registry.regions());
             registry.publishGauges();
-            return new DaemonCore(context, watcher, journal, registry);
+            LOG.info("region files reserved with {}, made {}", files.reservationName(),
+                worker.isInline() ? "on the conductor (stepped driver)" : "by a worker thread");
+            return new DaemonCore(context, watcher, journal, registry, worker);
         }
         catch (final IOException | RegionException | JournalFile.UnknownVersionException | RuntimeException ex)
         {
-            CloseHelper.quietCloseAll(journal, watcher);
+            CloseHelper.quietCloseAll(worker, journal, watcher);
             throw ex;
         }
     }
 
-    /** Writes the journal out as the current state, then closes it and stops the watcher. Safe to call twice. */
+    /**
+     * Stops the file worker and undoes the creations never answered, writes the journal out as the current state,
+     * then closes it and stops the watcher. Conductor thread (or the stepped driver's). Safe to call twice.
+     */
     @Override
     public void close()
     {
@@ -71,6 +82,8 @@ final class DaemonCore implements AutoCloseable
             return;
         }
         closed = true;
+        worker.close(); // the creation in hand ends; queued ones never start
+        handler.creations().abandonAll();
         try
         {
             registry.persist();

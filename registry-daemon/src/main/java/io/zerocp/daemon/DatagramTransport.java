@@ -340,7 +340,36 @@ final class DatagramTransport implements Transport
         }
     }
 
+    @Override
+    public boolean replyTo(final ClientAddress address, final ReplyBuffer reply)
+    {
+        final byte[] bytes = address.bytes();
+        final byte[] raw = address.isAbstract() ? new byte[bytes.length + 1] : bytes;
+        if (address.isAbstract())
+        {
+            System.arraycopy(bytes, 0, raw, 1, bytes.length); // the leading NUL of an abstract name
+        }
+        final ByteBuffer buffer = reply.flip();
+        try
+        {
+            final AFUNIXSocketAddress to = AFUNIXSocketAddress.of(raw);
+            final FileDescriptor fd = reply.fileDescriptor();
+            return null != fd ? replyWithDescriptor(buffer, fd, to) : channel.send(buffer, to) > 0;
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("dropped deferred reply to {}: {}", address, ex.getMessage());
+            return false;
+        }
+    }
+
     private boolean replyWithDescriptor(final ByteBuffer buffer, final FileDescriptor fd) throws IOException
+    {
+        return replyWithDescriptor(buffer, fd, sender);
+    }
+
+    private boolean replyWithDescriptor(
+        final ByteBuffer buffer, final FileDescriptor fd, final AFUNIXSocketAddress sender) throws IOException
     {
         // The main socket refuses outbound descriptors unless connected, and connecting it would shut out every
         // other client; the side channel connects to this one client for one message.

@@ -8,4 +8,10 @@ interface DurableState
     Collection<Region> regions();
 
     Collection<Session> sessions();
+
+    /** Regions journaled whose files are still being made: a compaction keeps their records. */
+    default Collection<Region> regionsBeingMade()
+    {
+        return java.util.List.of();
+    }
 }

@@ -55,6 +55,12 @@ final class FileModes
 
     static String format(final Set<PosixFilePermission> permissions)
     {
+        return String.format("0%03o", bits(permissions));
+    }
+
+    /** @return the mode as the kernel's bits ({@code 0640}), for {@code open} and {@code fchmod}. */
+    static int bits(final Set<PosixFilePermission> permissions)
+    {
         int mode = 0;
         for (int bit = 0; bit < BITS.length; bit++)
         {
@@ -63,6 +69,6 @@ final class FileModes
                 mode |= 1 << bit;
             }
         }
-        return String.format("0%03o", mode);
+        return mode;
     }
 }

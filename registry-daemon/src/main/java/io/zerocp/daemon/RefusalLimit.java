@@ -20,7 +20,9 @@ enum RefusalLimit
     /** With auth off, {@code open-max-bytes} for all dynamic regions together. */
     OPEN_MAX_BYTES("open_max_bytes"),
     /** {@code max-sessions} or {@code max-sessions-per-uid}: a new client was refused a session. */
-    SESSIONS("sessions");
+    SESSIONS("sessions"),
+    /** Too many region creations under way, or too many requests waiting for one (see RegionCreations). */
+    CREATIONS("creations");
 
     /** The {@code limit} label: stable, for dashboards and alerts. */
     final String label;

@@ -76,8 +76,33 @@ final class RegionDescriptors
 
     static void close(final Region region)
     {
-        CloseHelper.quietCloseAll(region.readWriteFile, region.readOnlyFile);
+        CloseHelper.quietCloseAll(take(region));
+    }
+
+    /**
+     * Takes the region's descriptors away from it, for a caller about to unlink its file: with one of them open the
+     * unlink is only a name going, and the pages go at the close. When none is open, one is opened (read-only,
+     * checked to be the region's own file) to that end.
+     *
+     * @return the descriptors, for the caller to close (entries may be null).
+     */
+    static AutoCloseable[] take(final Region region)
+    {
+        FileChannel keep = null;
+        if (null == region.readWriteFile && null == region.readOnlyFile && null != region.fileKey)
+        {
+            try
+            {
+                keep = open(region, StandardOpenOption.READ);
+            }
+            catch (final IOException ex)
+            {
+                LOG.debug("no descriptor kept for the unlink of {}: {}", region, ex.toString());
+            }
+        }
+        final AutoCloseable[] open = { region.readWriteFile, region.readOnlyFile, keep };
         region.readWriteFile = null;
         region.readOnlyFile = null;
+        return open;
     }
 }

@@ -3,20 +3,17 @@ package io.zerocp.daemon;
 import io.zerocp.api.ErrorReply;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 
 /**
@@ -27,16 +24,13 @@ import java.util.Set;
  * <p>
  * tmpfs files are sparse: a file extended with {@code ftruncate} maps fine on a full tmpfs and then SIGBUSes the
  * first process that touches a page. JDK 17's {@code FileChannel.map} extends with {@code ftruncate} too (measured:
- * no blocks allocated). So every page is written once with zeros: the write fails with ENOSPC while nobody has the
- * file mapped, and the partial file is removed.
+ * no blocks allocated). So every page is reserved before anyone has the file ({@link FileReservation}:
+ * {@code posix_fallocate} on JDK 22+, zeros written from Java on 17): ENOSPC comes then, while nobody has the file
+ * mapped, and the partial file is removed. Creation runs off the conductor ({@link FileWorker}).
  */
 final class RegionFiles
 {
-    private static final Set<OpenOption> CREATE_OPTIONS = Set.of(
-        StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-    private static final int ZERO_CHUNK = 1 << 20;
-
-    private final ZeroFill zeros = new ZeroFill(ZERO_CHUNK);
+    private final FileReservation reservation;
     private final Runnable afterOpen;
 
     RegionFiles()
@@ -47,6 +41,12 @@ final class RegionFiles
     /** @param afterOpen runs between creating a file and anything else done to it (tests race a rename there). */
     RegionFiles(final Runnable afterOpen)
     {
+        this(FileReservation.best(), afterOpen);
+    }
+
+    RegionFiles(final FileReservation reservation, final Runnable afterOpen)
+    {
+        this.reservation = reservation;
         this.afterOpen = afterOpen;
     }
 
@@ -92,18 +92,9 @@ final class RegionFiles
     Object create(final Path path, final long size, final Set<PosixFilePermission> mode, final GroupPrincipal group)
         throws RegionException
     {
-        try (FileChannel channel = FileChannel.open(path, CREATE_OPTIONS, PosixFilePermissions.asFileAttribute(mode)))
+        try
         {
-            afterOpen.run();
-            // The umask may have narrowed the mode given at creation; set it exactly, on the descriptor: the name
-            // may already be someone else's link.
-            OpenFiles.setMode(channel, mode);
-            if (null != group)
-            {
-                OpenFiles.setGroup(channel, group);
-            }
-            reserve(channel, 0, size);
-            return OpenFiles.attributes(channel).fileKey();
+            return reservation.create(path, size, mode, group, afterOpen);
         }
         catch (final FileAlreadyExistsException ex)
         {
@@ -121,15 +112,18 @@ final class RegionFiles
     }
 
     /**
-     * Fills a region file this daemon created but did not finish (a crash mid-create) up to {@code size} with zeros,
+     * Fills a region file this daemon created but did not finish (a crash mid-create) up to {@code size},
      * keeping the bytes it has. Never follows a link, never creates a file.
      */
     void complete(final Path path, final long size) throws IOException
     {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))
-        {
-            reserve(channel, channel.size(), size);
-        }
+        reservation.complete(path, size);
+    }
+
+    /** @return how this instance reserves pages ("posix_fallocate" or "zero-fill"). */
+    String reservationName()
+    {
+        return reservation.name();
     }
 
     /**
@@ -213,11 +207,6 @@ final class RegionFiles
         {
             return false;
         }
-    }
-
-    private void reserve(final FileChannel channel, final long from, final long size) throws IOException
-    {
-        zeros.fill(channel, from, size);
     }
 
     private static boolean isNoSpace(final IOException ex)

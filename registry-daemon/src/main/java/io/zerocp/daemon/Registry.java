@@ -12,7 +12,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -36,13 +39,17 @@ final class Registry implements DurableState
     private final EpochClock epochClock;
     private final NanoClock nanoClock;
     private final RegistryJournal journal;
+    private final FileWorker worker;
+    private final StartupRegions startup;
+    /** Journaled regions whose files are being made; identity, not names (a name is made at most once at a time). */
+    private final Set<Region> creating = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Consumer<Session> endExpired = session -> endSession(session, EndCause.LEASE_EXPIRY);
 
     Registry(
         final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
         final RegistryJournal journal)
     {
-        this(context, leases, watcher, journal, new RegionFiles());
+        this(context, leases, watcher, journal, new RegionFiles(), FileWorker.inline());
     }
 
     /** @param files how region files are made (tests race a rename into it). */
@@ -50,7 +57,16 @@ final class Registry implements DurableState
         final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
         final RegistryJournal journal, final RegionFiles files)
     {
+        this(context, leases, watcher, journal, files, FileWorker.inline());
+    }
+
+    /** @param worker where files are closed after their unlink (their pages are freed at the last close). */
+    Registry(
+        final DaemonContext context, final LeaseTable leases, final ProcessWatcher watcher,
+        final RegistryJournal journal, final RegionFiles files, final FileWorker worker)
+    {
         this.files = files;
+        this.worker = worker;
         this.config = context.config();
         this.policy = context.filePolicy();
         this.counters = context.counters();
@@ -58,6 +74,7 @@ final class Registry implements DurableState
         this.nanoClock = context.nanoClock();
         this.journal = journal;
         this.sessions = new SessionBook(context, leases, watcher, journal);
+        this.startup = new StartupRegions(this, context, files, journal);
         this.reaper = new RegionReaper(TimeUnit.MILLISECONDS.toNanos(config.lingerMs));
     }
 
@@ -132,51 +149,36 @@ final class Registry implements DurableState
     /** Creates the regions of the config (the default one first) unless already adopted from saved state. */
     void createStaticRegions() throws RegionException
     {
-        createStatic(Protocol.DEFAULT_REGION_NAME, config.defaultRegionSize);
-        for (final DaemonConfig.StaticRegion r : config.staticRegions)
-        {
-            if (!r.name().equals(Protocol.DEFAULT_REGION_NAME))
-            {
-                createStatic(r.name(), r.size());
-            }
-        }
+        startup.createStaticRegions();
     }
 
-    private void createStatic(final String name, final long size) throws RegionException
+    /** See {@link StartupRegions#restore}. */
+    Region restore(final String name, final long size, final boolean isStatic, final long createdMs, final boolean cut)
     {
-        final Region existing = find(name);
-        if (null != existing)
+        return startup.restore(name, size, isStatic, createdMs, cut);
+    }
+
+    /** Creates a dynamic region on the caller's thread (tests; the daemon's go through {@link RegionCreations}). */
+    Region create(final String name, final long size) throws RegionException
+    {
+        final Region region = beginCreate(name, size);
+        try
         {
-            if (existing.size != size)
-            {
-                throw new RegionException(ErrorReply.SIZE_MISMATCH, "static region " + name + " exists with " +
-                    existing.size + " bytes, the config says " + size);
-            }
-            return;
+            finishCreate(region, makeFile(region));
         }
-        final Path path = pathOf(name);
-        final long onDisk = RegionFiles.regularFileSize(path);
-        final Region region = new Region(name, path, size, true, isPrivate(name), epochClock.time());
-        if (onDisk == size)
+        catch (final RegionException ex)
         {
-            region.fileKey = files.adopt(path, size, policy.modeFor(name));
-            LOG.info("adopted existing file {} for static region {}", path, name);
+            abortCreate(region);
+            throw ex;
         }
-        else
-        {
-            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
-            counters.regionCreated();
-        }
-        added(region);
-        journal.regionCreated(region);
+        return region;
     }
 
     /**
-     * Creates a dynamic region at full size.
-     *
-     * @param name a valid name with no region yet.
+     * The first step of a creation, on the conductor: the region is journaled (so a kill -9 before its file is
+     * complete leaves a record the restart completes or drops) but not in the table until {@link #finishCreate}.
      */
-    Region create(final String name, final long size) throws RegionException
+    Region beginCreate(final String name, final long size) throws RegionException
     {
         final Path path = pathOf(name);
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS))
@@ -188,65 +190,52 @@ final class Registry implements DurableState
         // Journal first: a kill -9 between the two then leaves a record whose file is missing or short, which the
         // restart drops or completes. The other order would leave a file nobody tracks, and the name unusable.
         journal.regionCreated(region);
-        try
-        {
-            region.fileKey = files.create(path, size, policy.modeFor(name), policy.groupFor(name));
-        }
-        catch (final RegionException ex)
-        {
-            journal.regionRemoved(region);
-            throw ex;
-        }
+        creating.add(region);
+        return region;
+    }
+
+    /** Makes the region's file: any thread (the file worker); it reads only immutable settings. */
+    Object makeFile(final Region region) throws RegionException
+    {
+        return files.create(region.path, region.size, policy.modeFor(region.name), policy.groupFor(region.name));
+    }
+
+    void finishCreate(final Region region, final Object fileKey)
+    {
+        creating.remove(region);
+        region.fileKey = fileKey;
         added(region);
         counters.regionCreated();
-        LOG.info("created region {} ({} bytes) at {}", name, size, path);
-        return region;
+        LOG.info("created region {} ({} bytes) at {}", region.name, region.size, region.path);
     }
 
-    /**
-     * Re-creates a region read back from the state journal; its file must still be there with its size.
-     *
-     * @param completeIfShort whether a file shorter than {@code size} is a creation cut short by a crash (the region
-     *                        was never held), to be filled up to its size rather than dropped.
-     */
-    Region restore(
-        final String name, final long size, final boolean isStatic, final long createdEpochMs,
-        final boolean completeIfShort)
+    /** The region's file could not be made (or was never begun): its record goes. */
+    void abortCreate(final Region region)
     {
-        final Path path = pathOf(name);
-        long onDisk = RegionFiles.regularFileSize(path);
-        if (completeIfShort && onDisk >= 0 && onDisk < size && !isStatic)
-        {
-            try
-            {
-                files.complete(path, size);
-                LOG.info("completed region {} ({} of {} bytes were written when the daemon stopped)", name, onDisk,
-                    size);
-                onDisk = size;
-            }
-            catch (final IOException ex)
-            {
-                LOG.warn("cannot complete region {}: {}", name, ex.toString());
-            }
-        }
-        if (onDisk == size && !RegionFiles.isOwnedByThisProcess(path))
-        {
-            LOG.warn("region {} from saved state is now a file of another user at {}; dropping it", name, path);
-            return null;
-        }
-        if (onDisk != size)
-        {
-            LOG.warn("region {} from saved state is gone or changed on disk ({}), dropping it", name,
-                onDisk < 0 ? "missing or not a regular file" : onDisk + " bytes instead of " + size);
-            return null;
-        }
-        final Region region = new Region(name, path, size, isStatic, isPrivate(name), createdEpochMs);
-        region.fileKey = RegionFiles.fileKey(path);
-        added(region);
-        return region;
+        creating.remove(region);
+        journal.regionRemoved(region);
     }
 
-    private void added(final Region region)
+    /** Regions journaled but not yet made (a compaction writes their records too). */
+    @Override
+    public Collection<Region> regionsBeingMade()
+    {
+        return creating;
+    }
+
+    /** Unlinks a region made for askers who are all gone before it was ready; it never joined the table. */
+    void discardMade(final Region region, final Object fileKey)
+    {
+        creating.remove(region);
+        region.fileKey = fileKey;
+        region.removed = true;
+        unlinkKeepingPagesAway(region);
+        journal.regionRemoved(region);
+        LOG.info("removed region {} ({} bytes): nobody waits for it any more", region.name, region.size);
+    }
+
+    /** A region made or restored joins the table. */
+    void added(final Region region)
     {
         regions.add(region);
         publishGauges();
@@ -436,7 +425,18 @@ final class Registry implements DurableState
         region.removed = true;
         regions.remove(region);
         publishGauges();
-        RegionDescriptors.close(region);
+        unlinkKeepingPagesAway(region);
+        journal.regionRemoved(region);
+        LOG.info("reaped region {} ({} bytes): {}", region.name, region.size, why);
+    }
+
+    /**
+     * Unlinks the region's file while a descriptor of it stays open, and leaves the last close to the file worker:
+     * tmpfs frees the pages at the last close (~0.25 s per GiB here), and that must not hold the conductor.
+     */
+    private void unlinkKeepingPagesAway(final Region region)
+    {
+        final AutoCloseable[] open = RegionDescriptors.take(region);
         try
         {
             RegionFiles.unlink(region.path);
@@ -445,7 +445,6 @@ final class Registry implements DurableState
         {
             LOG.warn("cannot unlink {}: {}", region.path, ex.toString());
         }
-        journal.regionRemoved(region);
-        LOG.info("reaped region {} ({} bytes): {}", region.name, region.size, why);
+        worker.closeLater(open);
     }
 }

@@ -15,12 +15,25 @@ final class ReplyBuffer
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH);
     private final byte[] digits = new byte[20];
     private FileDescriptor fileDescriptor;
+    private boolean deferred;
 
     ReplyBuffer clear()
     {
         buffer.clear();
         fileDescriptor = null;
+        deferred = false;
         return this;
+    }
+
+    /** Marks the request in hand as answered later ({@link Transport#replyTo}): nothing is sent for it now. */
+    void defer()
+    {
+        deferred = true;
+    }
+
+    boolean isDeferred()
+    {
+        return deferred;
     }
 
     ReplyBuffer put(final byte[] bytes)

@@ -19,31 +19,31 @@ final class RequestHandler
     private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
     private static final byte[] LEASE_REPLY_PREFIX = Protocol.LEASE_REPLY_PREFIX.getBytes(StandardCharsets.US_ASCII);
 
-    private final DaemonConfig config;
     private final Registry registry;
     private final AccessPolicy access;
     private final AuthThrottle throttle;
     private final ProcessProbe probe;
     private final DaemonCounters counters;
     private final AdminRequests admin;
-    private final RegionDescriptors descriptors;
-    private final long openMaxBytes;
+    private final SenderSessions senders;
+    private final RegionRequests regions;
     private final Request request = new Request();
     private final NameKey lookupKey = NameKey.flyweight();
-    private final NameKey defaultKey = NameKey.of(Protocol.DEFAULT_REGION_NAME);
-    /** The request in hand's sender, and whether its address belongs to another live process's session. */
+    /** The request in hand's sender. */
     private Sender sender;
-    private boolean addressTaken;
-    private final CredentialPolicy credentials;
-    private final BurstLog sessionRefusals;
     private Verb lastVerb;
-    private TokenGrant senderRuleGrant;
-    private boolean senderRuleGrantKnown;
     private final AddressOnlySender addressOnly = new AddressOnlySender();
 
     RequestHandler(final DaemonContext context, final Registry registry, final AccessPolicy access)
     {
-        this.config = context.config();
+        this(context, registry, access, FileWorker.inline());
+    }
+
+    /** @param worker where region files are made (inline: each creation is answered in its own request). */
+    RequestHandler(
+        final DaemonContext context, final Registry registry, final AccessPolicy access, final FileWorker worker)
+    {
+        final DaemonConfig config = context.config();
         this.registry = registry;
         this.access = access;
         this.throttle = new AuthThrottle(context.nanoClock(), config.authFailuresPerSender, config.authFailuresGlobal,
@@ -51,42 +51,14 @@ final class RequestHandler
         this.probe = context.probe();
         this.counters = context.counters();
         this.admin = new AdminRequests(registry, counters, context.epochClock());
-        this.descriptors = new RegionDescriptors();
-        this.openMaxBytes = context.openMaxBytes();
-        this.credentials = new CredentialPolicy(config.credentialRules);
-        this.sessionRefusals = new BurstLog(LOG, "session limit (max-sessions, max-sessions-per-uid)",
-            context.nanoClock());
-        if (credentials.enabled() && !config.tokens.isEmpty())
-        {
-            LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
-        }
+        this.senders = new SenderSessions(context, registry, access);
+        this.regions = new RegionRequests(context, registry, senders, worker);
     }
 
-    /** @return whether anything restricts access: tokens or credential rules (else every client has OPEN). */
-    private boolean controlled()
+    /** The creations under way, answered through the transport when each region is ready. */
+    RegionCreations creations()
     {
-        return access.enabled() || credentials.enabled();
-    }
-
-    /** @return the grant of the first credential rule for this sender and token (null: none, or no credentials). */
-    private TokenGrant ruleGrant(final TokenGrant tokenGrant)
-    {
-        return credentials.enabled() && sender.hasKernelCredentials() ?
-            credentials.grantFor(sender.senderUid(), sender.senderGid(), sender.senderPid(), tokenGrant) : null;
-    }
-
-    /**
-     * {@link #ruleGrant} of the sender without a token, looked up once per request: a group rule reads the sender's
-     * supplementary groups from {@code /proc}, and a request asks up to three times.
-     */
-    private TokenGrant senderRuleGrant()
-    {
-        if (!senderRuleGrantKnown)
-        {
-            senderRuleGrant = ruleGrant(null);
-            senderRuleGrantKnown = true;
-        }
-        return senderRuleGrant;
+        return regions.creations();
     }
 
     /** A request from a sender known by its address alone (tests, benchmarks); allocates nothing. */
@@ -104,11 +76,10 @@ final class RequestHandler
     void onRequest(final byte[] bytes, final int length, final Sender sender, final ReplyBuffer reply)
     {
         this.sender = sender;
-        senderRuleGrantKnown = false;
+        senders.begin(sender);
         lastVerb = null;
-        final long unrecordedBefore = registry.unrecordedChanges();
         handle(bytes, length, sender.senderKey(), reply);
-        if (registry.unrecordedChanges() != unrecordedBefore)
+        if (senders.lostChange())
         {
             // A change this request made could not be journaled: a restart would not know it, so it is no OK.
             reply.clear();
@@ -123,7 +94,8 @@ final class RequestHandler
             counters.request(null);
             counters.refused(RefusalLimit.REQUEST_LENGTH);
             // An unauthenticated sender gets nothing but PONG or Unauthorized, not even the size limit.
-            error(reply, controlled() && !isAuthenticated(sessionOf(address)) && null == senderRuleGrant() ?
+            error(reply, senders.controlled() && !SenderSessions.isAuthenticated(senders.sessionOf(address)) &&
+                null == senders.senderRuleGrant() ?
                 ErrorReply.UNAUTHORIZED : ErrorReply.MESSAGE_TOO_LONG);
             return;
         }
@@ -133,9 +105,9 @@ final class RequestHandler
         lastVerb = verb;
         counters.request(verb);
 
-        final Session session = sessionOf(address);
-        final boolean authenticated = !controlled() || isAuthenticated(session) ||
-            (null == session && null != senderRuleGrant());
+        final Session session = senders.sessionOf(address);
+        final boolean authenticated = !senders.controlled() || SenderSessions.isAuthenticated(session) ||
+            (null == session && null != senders.senderRuleGrant());
         if (null != session && authenticated)
         {
             // Only an authenticated request renews: a session whose token was revoked must run out.
@@ -161,13 +133,13 @@ final class RequestHandler
                 reply.put(Protocol.PONG_BYTES);
                 break;
             case GET_SHM_PATH:
-                onGetRegion(session, reply, false);
+                regions.onGetRegion(request, verb, session, reply, false);
                 break;
             case GET_SHM_FD:
-                onGetRegion(session, reply, true);
+                regions.onGetRegion(request, verb, session, reply, true);
                 break;
             case GET_SHM_SIZE:
-                onGetSize(session, reply);
+                regions.onGetSize(request, session, reply);
                 break;
             case REGISTER:
                 onRegister(address, session, reply);
@@ -198,156 +170,6 @@ final class RequestHandler
     Verb lastVerb()
     {
         return lastVerb;
-    }
-
-    private void onGetRegion(final Session existing, final ReplyBuffer reply, final boolean descriptor)
-    {
-        final NameKey key = request.hasName() ?
-            lookupKey.wrap(request.buffer(), request.nameOffset(), request.nameLength()) : defaultKey;
-        final long size = request.size();
-        if (size > config.maxRegionSize)
-        {
-            counters.refused(RefusalLimit.MAX_REGION_SIZE);
-            error(reply, ErrorReply.INVALID_ARGUMENT);
-            return;
-        }
-
-        Session session = existing;
-        final TokenGrant grant = grantOf(session);
-        if (grant.readOnly && (!descriptor || !request.readOnly()))
-        {
-            error(reply, ErrorReply.FORBIDDEN); // read-only rights are enforceable only on a read-only descriptor
-            return;
-        }
-        Region region = registry.find(key);
-        if (null != region)
-        {
-            if (!grant.allows(region.name) || (!descriptor && region.isPrivate))
-            {
-                error(reply, ErrorReply.FORBIDDEN);
-                return;
-            }
-            if (size != Request.ABSENT && size != region.size)
-            {
-                error(reply, ErrorReply.SIZE_MISMATCH);
-                return;
-            }
-        }
-        else
-        {
-            final String name = key.toString();
-            // A private name asked for by path is refused before anything is created: a region made for a refused
-            // request would have no holder, so it would never be reaped nor count against any quota.
-            if (!grant.allows(name) || (!descriptor && registry.isPrivate(name)))
-            {
-                error(reply, ErrorReply.FORBIDDEN);
-                return;
-            }
-            if (!grant.mayCreate)
-            {
-                error(reply, ErrorReply.NO_SUCH_REGION);
-                return;
-            }
-            final long createSize = size == Request.ABSENT ? config.defaultRegionSize : size;
-            if (null == session && sender.hasKernelCredentials())
-            {
-                session = startSession(true, reply); // a client that never registered: see below
-                if (null == session)
-                {
-                    return;
-                }
-            }
-            if (createSize > grant.maxRegionSize)
-            {
-                counters.refused(RefusalLimit.TOKEN_REGION_SIZE);
-                error(reply, ErrorReply.QUOTA_EXCEEDED);
-                return;
-            }
-            if (null != session && !registry.withinQuota(session, createSize))
-            {
-                counters.refused(RefusalLimit.TOKEN_QUOTA);
-                error(reply, ErrorReply.QUOTA_EXCEEDED);
-                return;
-            }
-            if (grant == TokenGrant.OPEN && registry.dynamicBytes() + createSize > openMaxBytes)
-            {
-                counters.refused(RefusalLimit.OPEN_MAX_BYTES); // auth off: all dynamic regions share one cap
-                error(reply, ErrorReply.QUOTA_EXCEEDED);
-                return;
-            }
-            if (!canRecordChange(reply))
-            {
-                return;
-            }
-            try
-            {
-                region = registry.create(name, createSize);
-            }
-            catch (final RegionException ex)
-            {
-                LOG.warn("cannot create region {}: {}", name, ex.getMessage());
-                error(reply, ex.reply());
-                return;
-            }
-        }
-
-        if (null == session && sender.hasKernelCredentials() && !region.isStatic)
-        {
-            // A client that never registered still holds what it asks for, for as long as its process lives: the
-            // seed's C client, socat and python get crash cleanup too.
-            session = startSession(true, reply);
-            if (null == session)
-            {
-                return;
-            }
-        }
-        if (null != session && !session.holds.contains(region))
-        {
-            if (!registry.withinQuota(session, region.size))
-            {
-                counters.refused(RefusalLimit.TOKEN_QUOTA);
-                error(reply, ErrorReply.QUOTA_EXCEEDED);
-                return;
-            }
-            if (!canRecordChange(reply))
-            {
-                return;
-            }
-            registry.hold(session, region);
-        }
-
-        if (descriptor)
-        {
-            if (!descriptors.attach(region, request.readOnly(), reply))
-            {
-                error(reply, ErrorReply.INTERNAL);
-                return;
-            }
-            reply.put(region.sizeReply);
-        }
-        else
-        {
-            reply.put(region.pathReply);
-        }
-    }
-
-    private void onGetSize(final Session session, final ReplyBuffer reply)
-    {
-        final NameKey key = request.hasName() ?
-            lookupKey.wrap(request.buffer(), request.nameOffset(), request.nameLength()) : defaultKey;
-        final Region region = registry.find(key);
-        // Forbidden whether or not the region exists, so a token learns nothing about names it may not see.
-        if (!grantOf(session).allows(null == region ? key.toString() : region.name))
-        {
-            error(reply, ErrorReply.FORBIDDEN);
-            return;
-        }
-        if (null == region)
-        {
-            error(reply, ErrorReply.NO_SUCH_REGION);
-            return;
-        }
-        reply.put(region.sizeReply);
     }
 
     private void onRegister(final ClientAddress address, final Session existing, final ReplyBuffer reply)
@@ -460,7 +282,7 @@ final class RequestHandler
         {
             return;
         }
-        final TokenGrant both = ruleGrant(grant); // a rule for this identity that requires this very token
+        final TokenGrant both = senders.ruleGrant(grant); // a rule for this identity that requires this very token
         registry.grant(session, null != both ? both : grant);
         registry.leases().touch(session);
         LOG.info("{} authenticated with {}", session, grant);
@@ -469,7 +291,7 @@ final class RequestHandler
 
     private void onAdmin(final Verb verb, final Session session, final ReplyBuffer reply)
     {
-        if (!grantOf(session).admin)
+        if (!senders.grantOf(session).admin)
         {
             error(reply, ErrorReply.FORBIDDEN);
             return;
@@ -482,129 +304,19 @@ final class RequestHandler
         }
     }
 
-    /**
-     * The session of this sender: its address's, when that session is the sender's own process. With kernel
-     * credentials a request from the same address but another process is a new client (a path rebound by another
-     * process, a socket shared across a fork): it sees no holds, lease or authentication of the old one. If the old
-     * process is gone the old session ends here; if it lives, the address stays its own ({@link #addressTaken}).
-     */
-    private Session sessionOf(final ClientAddress address)
-    {
-        addressTaken = false;
-        final Session session = registry.leases().find(address);
-        if (null == session || !sender.hasKernelCredentials() || session.processId <= 0 ||
-            session.processId == sender.senderPid())
-        {
-            if (null != session && null == session.grant && null != session.address)
-            {
-                final TokenGrant byCredentials = senderRuleGrant(); // e.g. restored after a restart
-                if (null != byCredentials)
-                {
-                    registry.grant(session, byCredentials);
-                }
-            }
-            return session;
-        }
-        if (probe.startTicks(session.processId) == session.processStartTicks)
-        {
-            addressTaken = true;
-        }
-        else
-        {
-            registry.endSession(session, EndCause.PROCESS_EXIT);
-        }
-        return null;
-    }
-
-    /**
-     * Starts a session for the sender, tied on the native transport to its kernel-verified process from the start.
-     *
-     * @param processBound whether it lives exactly as long as its process (a client that never registered).
-     * @return the session, or null (with the error in {@code reply}) when the address is another process's or the
-     * sender is already gone.
-     */
-    private Session startSession(final boolean processBound, final ReplyBuffer reply)
-    {
-        if (addressTaken)
-        {
-            error(reply, ErrorReply.ADDRESS_IN_USE);
-            return null;
-        }
-        final long startTicks = sender.hasKernelCredentials() ? probe.startTicks(sender.senderPid()) : 0;
-        if (startTicks == ProcessProbe.DEAD)
-        {
-            error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
-            return null;
-        }
-        final int uid = sender.hasKernelCredentials() ? sender.senderUid() : Session.UNKNOWN_UID;
-        if (registry.leases().size() >= config.maxSessions ||
-            (uid != Session.UNKNOWN_UID && registry.sessionsOf(uid) >= config.maxSessionsPerUid))
-        {
-            // Refused before anything is made: no session, no journal record, one log line per burst.
-            counters.refused(RefusalLimit.SESSIONS);
-            sessionRefusals.refused(sender.senderKey(), uid);
-            error(reply, ErrorReply.TOO_MANY_SESSIONS);
-            return null;
-        }
-        final Session session = registry.startSession(sender.senderKey(), uid);
-        if (sender.hasKernelCredentials())
-        {
-            session.gid = sender.senderGid();
-            session.processBound = processBound;
-            registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());
-        }
-        if (!controlled())
-        {
-            registry.grant(session, TokenGrant.OPEN);
-        }
-        else
-        {
-            final TokenGrant byCredentials = senderRuleGrant();
-            if (null != byCredentials)
-            {
-                registry.grant(session, byCredentials);
-            }
-        }
-        return session;
-    }
-
-    /**
-     * Checked before a request grows the state, so a change is made only when it can be journaled. (Releases and
-     * deletes are not checked first: see {@link #onRelease}.)
-     */
     private boolean canRecordChange(final ReplyBuffer reply)
     {
-        if (registry.canRecordChange())
-        {
-            return true;
-        }
-        error(reply, ErrorReply.NOT_DURABLE);
-        return false;
+        return senders.canRecordChange(reply);
     }
 
-    private static boolean isAuthenticated(final Session session)
+    private Session startSession(final boolean processBound, final ReplyBuffer reply)
     {
-        return null != session && session.isAuthenticated();
-    }
-
-    private TokenGrant grantOf(final Session session)
-    {
-        if (!controlled())
-        {
-            return TokenGrant.OPEN;
-        }
-        if (null != session && null != session.grant)
-        {
-            return session.grant;
-        }
-        final TokenGrant byCredentials = null == session ? senderRuleGrant() : null;
-        return null == byCredentials ? TokenGrant.NONE : byCredentials;
+        return senders.startSession(processBound, reply);
     }
 
     private void error(final ReplyBuffer reply, final ErrorReply error)
     {
-        counters.error(error);
-        reply.put(error.bytes());
+        senders.error(reply, error);
     }
 
     /** The reusable {@link Sender} of {@link #onRequest(byte[], int, ClientAddress, ReplyBuffer)}. */

@@ -90,6 +90,10 @@ final class StateJournal implements RegistryJournal
                 {
                     target.appendWhole(codec.regionCreated(record, region));
                 }
+                for (final Region region : state.regionsBeingMade())
+                {
+                    target.appendWhole(codec.regionCreated(record, region));
+                }
                 for (final Session session : state.sessions())
                 {
                     target.appendWhole(codec.sessionStarted(record, session));

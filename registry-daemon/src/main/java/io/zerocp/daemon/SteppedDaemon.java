@@ -27,7 +27,8 @@ public final class SteppedDaemon implements AutoCloseable
     /** Builds the daemon's parts, takes its locks and binds its socket; nothing runs until the caller asks. */
     public static SteppedDaemon create(final DaemonConfig config) throws Daemon.DaemonStartException
     {
-        return new SteppedDaemon(Daemon.create(new DaemonContext(config)));
+        // Region files made inline: a creation is answered in its own request, deterministically.
+        return new SteppedDaemon(Daemon.create(new DaemonContext(config).fileWorkInline(true)));
     }
 
     public Path socketPath()

@@ -43,6 +43,20 @@ final class TokenQuotas
         used.bytes += bytes;
     }
 
+    /**
+     * Gives back what {@link #add} reserved for a creation under way; nothing when the grant's usage was forgotten
+     * meanwhile (a reload dropped its token).
+     */
+    void release(final TokenGrant grant, final long regions, final long bytes)
+    {
+        final Usage used = isCounted(grant) ? usage.get(grant) : null;
+        if (null != used)
+        {
+            used.regions -= regions;
+            used.bytes -= bytes;
+        }
+    }
+
     /** @return the grant's usage, or {@code null} when nothing is counted for it. */
     Usage of(final TokenGrant grant)
     {

@@ -11,7 +11,8 @@ import java.io.IOException;
  * The {@link Sender} methods describe the last received datagram's sender.
  * <p>
  * Every datagram {@link #receive()} returns as a length {@code >= 0} must be answered by exactly one
- * {@link #reply(ReplyBuffer)} before the next {@code receive()}.
+ * {@link #reply(ReplyBuffer)} before the next {@code receive()}, unless its answer is deferred: a request for a region
+ * being made is answered later, by {@link #replyTo}, when the region is ready.
  */
 interface Transport extends Sender, AutoCloseable
 {
@@ -41,6 +42,14 @@ interface Transport extends Sender, AutoCloseable
      * is counted by {@link #droppedReplies()}.
      */
     boolean reply(ReplyBuffer reply);
+
+    /**
+     * Sends a deferred reply to {@code address} at once, never blocking (a descriptor attached to the reply goes with
+     * it). Conductor thread.
+     *
+     * @return false when it was dropped (client gone, its queue full).
+     */
+    boolean replyTo(ClientAddress address, ReplyBuffer reply);
 
     /** Sends every reply held back. */
     void flush();

@@ -216,4 +216,26 @@ final class Syscalls
             () -> new UnsatisfiedLinkError("no " + name + " in the C library")),
             FunctionDescriptor.of(result, args), CAPTURE_ERRNO);
     }
+
+    // Region files (additive: the reservation of issue #17). <fcntl.h>: O_NOFOLLOW differs between x86_64 and aarch64.
+    static final int O_WRONLY = 01;
+    static final int O_RDWR = 02;
+    static final int O_CREAT = 0100;
+    static final int O_EXCL = 0200;
+    static final int O_CLOEXEC = 02000000;
+    static final int O_NOFOLLOW = "aarch64".equals(System.getProperty("os.arch")) ? 0100000 : 0400000;
+    static final int EEXIST = 17;
+    static final int ENOSPC = 28;
+    static final int ELOOP = 40;
+    static final int EDQUOT = 122;
+
+    /** {@code int open(const char *path, int flags, ...)}: the mode is the first variadic argument. */
+    static final MethodHandle OPEN = LINKER.downcallHandle(
+        LINKER.defaultLookup().find("open").orElseThrow(),
+        FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+        CAPTURE_ERRNO, Linker.Option.firstVariadicArg(2));
+    static final MethodHandle FCHMOD = downcall("fchmod", JAVA_INT, JAVA_INT, JAVA_INT);
+    /** {@code int posix_fallocate(int fd, off_t offset, off_t len)}: returns the error number, never sets errno. */
+    static final MethodHandle POSIX_FALLOCATE =
+        downcallIgnoringErrno("posix_fallocate", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG);
 }

@@ -61,7 +61,7 @@ class ConductorLivenessTest
             .transport(TransportKind.JUNIXSOCKET) // the probe's fake pids are claims: address-only identity
             .build();
         final DaemonContext context = new DaemonContext(config).nanoClock(nowNs::get).epochClock(() -> 0L)
-            .processProbe(probe).conclude();
+            .processProbe(probe).fileWorkInline(true).conclude(); // stepped by hand: creations answered at once
         Files.createDirectories(config.stateDir);
         core = DaemonCore.open(context);
         counters = context.counters();

@@ -1,0 +1,348 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.ErrorReply;
+import io.zerocp.api.Verb;
+import org.agrona.concurrent.NanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+
+/**
+ * Regions being made off the conductor. A creation is journaled and its quotas reserved on the conductor, its file
+ * made by the {@link FileWorker} (reserving a GiB takes ~0.4 s here), and its askers answered on the conductor when
+ * the file is ready: the conductor keeps serving everyone else meanwhile. A request for a name under way waits for
+ * it too (answered with the same region, never a half-made one).
+ * <p>
+ * Bounds: at most {@value #MAX_PENDING} creations under way and {@value #MAX_WAITERS} askers per creation; past them
+ * {@code ERROR: Too many requests}. An asker whose session ends meanwhile (kill -9, RELEASE, lease expiry) gets no
+ * hold and is answered {@code ERROR: Not registered}; a region nobody alive waits for any more is removed as soon as
+ * it is made. Conductor thread only, apart from {@link Pending#work()}.
+ */
+final class RegionCreations
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RegionCreations.class);
+    static final int MAX_PENDING = 16;
+    static final int MAX_WAITERS = 64;
+
+    /** One request waiting for a region being made. */
+    static final class Waiter
+    {
+        final ClientAddress address;
+        final Session session;
+        final boolean descriptor;
+        final boolean readOnly;
+        final Verb verb;
+        /** The grant whose quota holds a reservation for this waiter, or null. */
+        TokenGrant reserved;
+        long reservedBytes;
+        long askedNs;
+
+        Waiter(
+            final ClientAddress address, final Session session, final boolean descriptor, final boolean readOnly,
+            final Verb verb)
+        {
+            this.address = address;
+            this.session = session;
+            this.descriptor = descriptor;
+            this.readOnly = readOnly;
+            this.verb = verb;
+        }
+    }
+
+    /** A creation under way: its region (journaled, not yet in the table), its askers, and the worker's result. */
+    final class Pending implements FileWorker.Job
+    {
+        static final int QUEUED = 0;
+        static final int RUNNING = 1;
+        static final int WORKED = 2;
+
+        final Region region;
+        final List<Waiter> waiters = new ArrayList<>(2);
+        volatile int stage = QUEUED;
+        private volatile Object fileKey;
+        private volatile RegionException failure;
+
+        Pending(final Region region)
+        {
+            this.region = region;
+        }
+
+        boolean isWaiting(final ClientAddress address, final boolean descriptor, final boolean readOnly)
+        {
+            for (int i = 0, n = waiters.size(); i < n; i++)
+            {
+                final Waiter w = waiters.get(i);
+                if (w.address.equals(address) && w.descriptor == descriptor && w.readOnly == readOnly)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public void work()
+        {
+            stage = RUNNING;
+            try
+            {
+                fileKey = registry.makeFile(region);
+            }
+            catch (final RegionException ex)
+            {
+                failure = ex;
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = new RegionException(ErrorReply.INTERNAL, "cannot create " + region.path + ": " + ex);
+            }
+            finally
+            {
+                stage = WORKED;
+            }
+        }
+
+        @Override
+        public void done()
+        {
+            finish(this);
+        }
+    }
+
+    private final Registry registry;
+    private final FileWorker worker;
+    private final RegionRequests requests;
+    private final DaemonCounters counters;
+    private final NanoClock nanoClock;
+    private final HashMap<NameKey, Pending> pending = new HashMap<>();
+    private final ReplyBuffer deferredReply = new ReplyBuffer();
+    private Transport transport;
+    private long pendingBytes;
+    /** Inline (stepped drivers): the request in hand, answered in its own reply buffer. */
+    private Waiter inRequest;
+    private ReplyBuffer inRequestReply;
+
+    RegionCreations(
+        final DaemonContext context, final Registry registry, final FileWorker worker, final RegionRequests requests)
+    {
+        this.registry = registry;
+        this.worker = worker;
+        this.requests = requests;
+        this.counters = context.counters();
+        this.nanoClock = context.nanoClock();
+    }
+
+    /** Where deferred replies go (the conductor's transport, once it exists). */
+    void replyThrough(final Transport transport)
+    {
+        this.transport = transport;
+    }
+
+    Pending find(final NameKey key)
+    {
+        return pending.get(key);
+    }
+
+    /** @return bytes of the creations under way (counted against {@code open-max-bytes}). */
+    long pendingBytes()
+    {
+        return pendingBytes;
+    }
+
+    /** Starts making {@code name}: journaled now, answered (through the transport) when its file is ready. */
+    void start(final String name, final long size, final Waiter first, final ReplyBuffer reply)
+    {
+        if (pending.size() >= MAX_PENDING)
+        {
+            refuse(reply);
+            return;
+        }
+        final Region region;
+        try
+        {
+            region = registry.beginCreate(name, size);
+        }
+        catch (final RegionException ex)
+        {
+            LOG.warn("cannot create region {}: {}", name, ex.getMessage());
+            requests.error(reply, ex.reply());
+            return;
+        }
+        if (requests.senders().lostChange())
+        {
+            registry.abortCreate(region); // not journaled: no file may be made for it
+            requests.error(reply, ErrorReply.NOT_DURABLE);
+            return;
+        }
+        final Pending creation = new Pending(region);
+        pending.put(region.key, creation);
+        pendingBytes += size;
+        add(creation, first);
+        inRequest = first;
+        inRequestReply = reply;
+        try
+        {
+            if (!worker.submit(creation))
+            {
+                pending.remove(region.key);
+                pendingBytes -= size;
+                unreserve(first);
+                registry.abortCreate(region);
+                refuse(reply);
+                return;
+            }
+        }
+        finally
+        {
+            inRequest = null;
+            inRequestReply = null;
+        }
+        if (pending.get(region.key) == creation)
+        {
+            reply.defer(); // on the worker: answered by finish()
+        }
+    }
+
+    /** Adds an asker to a creation under way. */
+    void join(final Pending creation, final Waiter waiter, final ReplyBuffer reply)
+    {
+        if (creation.waiters.size() >= MAX_WAITERS)
+        {
+            refuse(reply);
+            return;
+        }
+        add(creation, waiter);
+        reply.defer();
+    }
+
+    private void add(final Pending creation, final Waiter waiter)
+    {
+        waiter.askedNs = nanoClock.nanoTime();
+        if (null != waiter.session && null != waiter.session.grant)
+        {
+            waiter.reserved = waiter.session.grant;
+            waiter.reservedBytes = creation.region.size;
+            registry.sessionBook().quotas().add(waiter.reserved, 1, waiter.reservedBytes);
+        }
+        creation.waiters.add(waiter);
+    }
+
+    private void unreserve(final Waiter waiter)
+    {
+        if (null != waiter.reserved)
+        {
+            registry.sessionBook().quotas().release(waiter.reserved, 1, waiter.reservedBytes);
+            waiter.reserved = null;
+        }
+    }
+
+    private void refuse(final ReplyBuffer reply)
+    {
+        counters.refused(RefusalLimit.CREATIONS);
+        requests.error(reply, ErrorReply.TOO_MANY_REQUESTS);
+    }
+
+    /** The worker is done with a creation: the region joins the table and every asker is answered. */
+    void finish(final Pending creation)
+    {
+        final Region region = creation.region;
+        for (int i = 0, n = creation.waiters.size(); i < n; i++)
+        {
+            unreserve(creation.waiters.get(i));
+        }
+        pending.remove(region.key);
+        pendingBytes -= region.size;
+        final RegionException failure = creation.failure;
+        if (null != failure)
+        {
+            LOG.warn("cannot create region {}: {}", region.name, failure.getMessage());
+            registry.abortCreate(region);
+        }
+        else if (nobodyWaits(creation))
+        {
+            registry.discardMade(region, creation.fileKey);
+        }
+        else
+        {
+            registry.finishCreate(region, creation.fileKey);
+        }
+        for (int i = 0, n = creation.waiters.size(); i < n; i++)
+        {
+            final Waiter w = creation.waiters.get(i);
+            final boolean inline = w == inRequest;
+            final ReplyBuffer reply = inline ? inRequestReply : deferredReply.clear();
+            final long unrecordedBefore = registry.unrecordedChanges();
+            if (null != failure)
+            {
+                requests.error(reply, failure.reply());
+            }
+            else if (null != w.session && w.session.ended)
+            {
+                requests.error(reply, ErrorReply.NOT_REGISTERED); // its session ended while it waited: no hold
+            }
+            else
+            {
+                requests.answer(region, w.session, w.descriptor, w.readOnly, reply);
+                if (registry.unrecordedChanges() != unrecordedBefore)
+                {
+                    reply.clear();
+                    requests.error(reply, ErrorReply.NOT_DURABLE);
+                }
+            }
+            if (!inline)
+            {
+                counters.latency().record(w.verb, nanoClock.nanoTime() - w.askedNs);
+                if (null == transport || !transport.replyTo(w.address, reply))
+                {
+                    counters.droppedReply();
+                }
+            }
+        }
+    }
+
+    /** @return whether every asker had a session and each has ended (an asker without one cannot be told gone). */
+    private static boolean nobodyWaits(final Pending creation)
+    {
+        for (int i = 0, n = creation.waiters.size(); i < n; i++)
+        {
+            final Session session = creation.waiters.get(i).session;
+            if (null == session || !session.ended)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * At a stop, after the worker stopped: creations never answered are undone (record and file); one the worker is
+     * still making is left to the next start (its record stays, and the restart completes or drops its file).
+     */
+    void abandonAll()
+    {
+        for (final Pending creation : new ArrayList<>(pending.values()))
+        {
+            for (int i = 0, n = creation.waiters.size(); i < n; i++)
+            {
+                unreserve(creation.waiters.get(i));
+            }
+            if (creation.stage == Pending.RUNNING)
+            {
+                continue;
+            }
+            pending.remove(creation.region.key);
+            pendingBytes -= creation.region.size;
+            if (creation.stage == Pending.WORKED && null == creation.failure)
+            {
+                registry.discardMade(creation.region, creation.fileKey);
+            }
+            else
+            {
+                registry.abortCreate(creation.region);
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.ErrorReply;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who the request in hand comes from, as the registry sees it: the sender's session (with kernel credentials, only
+ * if it is the sender's own process's), its grant (token, credential rule, or open), and a new session when one is
+ * needed. Also the two checks every request that changes the state shares: the journal has room, and nothing this
+ * request changed was lost. Conductor thread only; {@link #begin} resets it for each request.
+ */
+final class SenderSessions
+{
+    private static final Logger LOG = LoggerFactory.getLogger(RequestHandler.class);
+
+    private final DaemonConfig config;
+    private final Registry registry;
+    private final AccessPolicy access;
+    private final ProcessProbe probe;
+    private final DaemonCounters counters;
+    private final CredentialPolicy credentials;
+    private final BurstLog sessionRefusals;
+    private Sender sender;
+    /** Whether the sender's address belongs to another live process's session. */
+    private boolean addressTaken;
+    private TokenGrant senderRuleGrant;
+    private boolean senderRuleGrantKnown;
+    private long unrecordedBefore;
+
+    SenderSessions(final DaemonContext context, final Registry registry, final AccessPolicy access)
+    {
+        this.config = context.config();
+        this.registry = registry;
+        this.access = access;
+        this.probe = context.probe();
+        this.counters = context.counters();
+        this.credentials = new CredentialPolicy(config.credentialRules);
+        this.sessionRefusals = new BurstLog(LOG, "session limit (max-sessions, max-sessions-per-uid)",
+            context.nanoClock());
+        if (credentials.enabled() && !config.tokens.isEmpty())
+        {
+            LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
+        }
+    }
+
+    /** Starts on a new request from {@code sender}. */
+    void begin(final Sender sender)
+    {
+        this.sender = sender;
+        senderRuleGrantKnown = false;
+        unrecordedBefore = registry.unrecordedChanges();
+    }
+
+    Sender sender()
+    {
+        return sender;
+    }
+
+    /** @return whether a change this request made could not be journaled (so it must not be answered OK). */
+    boolean lostChange()
+    {
+        return registry.unrecordedChanges() != unrecordedBefore;
+    }
+
+    /** @return whether anything restricts access: tokens or credential rules (else every client has OPEN). */
+    boolean controlled()
+    {
+        return access.enabled() || credentials.enabled();
+    }
+
+    /** @return the grant of the first credential rule for this sender and token (null: none, or no credentials). */
+    TokenGrant ruleGrant(final TokenGrant tokenGrant)
+    {
+        return credentials.enabled() && sender.hasKernelCredentials() ?
+            credentials.grantFor(sender.senderUid(), sender.senderGid(), sender.senderPid(), tokenGrant) : null;
+    }
+
+    /**
+     * {@link #ruleGrant} of the sender without a token, looked up once per request: a group rule reads the sender's
+     * supplementary groups from {@code /proc}, and a request asks up to three times.
+     */
+    TokenGrant senderRuleGrant()
+    {
+        if (!senderRuleGrantKnown)
+        {
+            senderRuleGrant = ruleGrant(null);
+            senderRuleGrantKnown = true;
+        }
+        return senderRuleGrant;
+    }
+
+    /**
+     * The session of this sender: its address's, when that session is the sender's own process. With kernel
+     * credentials a request from the same address but another process is a new client (a path rebound by another
+     * process, a socket shared across a fork): it sees no holds, lease or authentication of the old one. If the old
+     * process is gone the old session ends here; if it lives, the address stays its own ({@link #addressTaken}).
+     */
+    Session sessionOf(final ClientAddress address)
+    {
+        addressTaken = false;
+        final Session session = registry.leases().find(address);
+        if (null == session || !sender.hasKernelCredentials() || session.processId <= 0 ||
+            session.processId == sender.senderPid())
+        {
+            if (null != session && null == session.grant && null != session.address)
+            {
+                final TokenGrant byCredentials = senderRuleGrant(); // e.g. restored after a restart
+                if (null != byCredentials)
+                {
+                    registry.grant(session, byCredentials);
+                }
+            }
+            return session;
+        }
+        if (probe.startTicks(session.processId) == session.processStartTicks)
+        {
+            addressTaken = true;
+        }
+        else
+        {
+            registry.endSession(session, EndCause.PROCESS_EXIT);
+        }
+        return null;
+    }
+
+    /**
+     * Starts a session for the sender, tied on the native transport to its kernel-verified process from the start.
+     *
+     * @param processBound whether it lives exactly as long as its process (a client that never registered).
+     * @return the session, or null (with the error in {@code reply}) when the address is another process's or the
+     * sender is already gone.
+     */
+    Session startSession(final boolean processBound, final ReplyBuffer reply)
+    {
+        if (addressTaken)
+        {
+            error(reply, ErrorReply.ADDRESS_IN_USE);
+            return null;
+        }
+        final long startTicks = sender.hasKernelCredentials() ? probe.startTicks(sender.senderPid()) : 0;
+        if (startTicks == ProcessProbe.DEAD)
+        {
+            error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
+            return null;
+        }
+        final int uid = sender.hasKernelCredentials() ? sender.senderUid() : Session.UNKNOWN_UID;
+        if (registry.leases().size() >= config.maxSessions ||
+            (uid != Session.UNKNOWN_UID && registry.sessionsOf(uid) >= config.maxSessionsPerUid))
+        {
+            // Refused before anything is made: no session, no journal record, one log line per burst.
+            counters.refused(RefusalLimit.SESSIONS);
+            sessionRefusals.refused(sender.senderKey(), uid);
+            error(reply, ErrorReply.TOO_MANY_SESSIONS);
+            return null;
+        }
+        final Session session = registry.startSession(sender.senderKey(), uid);
+        if (sender.hasKernelCredentials())
+        {
+            session.gid = sender.senderGid();
+            session.processBound = processBound;
+            registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());
+        }
+        if (!controlled())
+        {
+            registry.grant(session, TokenGrant.OPEN);
+        }
+        else
+        {
+            final TokenGrant byCredentials = senderRuleGrant();
+            if (null != byCredentials)
+            {
+                registry.grant(session, byCredentials);
+            }
+        }
+        return session;
+    }
+
+    /**
+     * Checked before a request grows the state, so a change is made only when it can be journaled. (Releases and
+     * deletes are not checked first: see {@code RequestHandler.onRelease}.)
+     */
+    boolean canRecordChange(final ReplyBuffer reply)
+    {
+        if (registry.canRecordChange())
+        {
+            return true;
+        }
+        error(reply, ErrorReply.NOT_DURABLE);
+        return false;
+    }
+
+    static boolean isAuthenticated(final Session session)
+    {
+        return null != session && session.isAuthenticated();
+    }
+
+    TokenGrant grantOf(final Session session)
+    {
+        if (!controlled())
+        {
+            return TokenGrant.OPEN;
+        }
+        if (null != session && null != session.grant)
+        {
+            return session.grant;
+        }
+        final TokenGrant byCredentials = null == session ? senderRuleGrant() : null;
+        return null == byCredentials ? TokenGrant.NONE : byCredentials;
+    }
+
+    void error(final ReplyBuffer reply, final ErrorReply error)
+    {
+        counters.error(error);
+        reply.put(error.bytes());
+    }
+}
