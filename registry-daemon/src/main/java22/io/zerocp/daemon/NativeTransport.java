@@ -364,59 +364,9 @@ final class NativeTransport implements Transport
         return processes.drain(exited, evenIfNotAnnounced);
     }
 
-    /** The address of a deferred reply, written for each such reply (they are rare: regions made off the conductor). */
-    private MemorySegment deferredName;
-
     @Override
     public boolean replyTo(final ClientAddress address, final ReplyBuffer reply)
     {
-        flush(); // what is staged goes first, and its slot names stay as they are
-        if (null == deferredName)
-        {
-            deferredName = arena.allocate(NAME_STRIDE, 8);
-        }
-        final byte[] bytes = address.bytes();
-        deferredName.fill((byte)0);
-        deferredName.set(JAVA_SHORT, 0, (short)AF_UNIX);
-        final int start = address.isAbstract() ? SUN_PATH_OFFSET + 1 : SUN_PATH_OFFSET; // abstract: a leading NUL
-        if (start + bytes.length >= SOCKADDR_UN_SIZE)
-        {
-            return false;
-        }
-        MemorySegment.copy(bytes, 0, deferredName, JAVA_BYTE, start, bytes.length);
-        final int nameLength = address.isAbstract() ? start + bytes.length : start + bytes.length + 1;
-        final int k = staged++;
-        final long header = k * MMSGHDR.byteSize();
-        final int length = reply.length();
-        // A segment of its own (the cached one stays the conductor's): one allocation per deferred reply.
-        MemorySegment.copy(MemorySegment.ofBuffer(reply.wholeBuffer()), 0, outData, (long)k * OUT_DATA_STRIDE, length);
-        outIov.set(JAVA_LONG, k * IOVEC.byteSize() + IOV_LEN, length);
-        outHeaders.set(JAVA_LONG, header + MSG_NAME, deferredName.address());
-        outHeaders.set(JAVA_INT, header + MSG_NAMELEN, nameLength);
-        outHeaders.set(JAVA_INT, header + MSG_FLAGS, 0);
-        final FileDescriptor descriptor = reply.fileDescriptor();
-        if (null == descriptor)
-        {
-            outHeaders.set(JAVA_LONG, header + MSG_CONTROL, 0L);
-            outHeaders.set(JAVA_LONG, header + MSG_CONTROLLEN, 0);
-        }
-        else
-        {
-            final long control = (long)k * OUT_CONTROL;
-            outControl.set(JAVA_LONG, control, CMSG_HEADER + 4);
-            outControl.set(JAVA_INT, control + CMSG_LEVEL, SOL_SOCKET);
-            outControl.set(JAVA_INT, control + CMSG_TYPE, SCM_RIGHTS);
-            outControl.set(JAVA_INT, control + CMSG_HEADER, descriptorNumber(descriptor));
-            outHeaders.set(JAVA_LONG, header + MSG_CONTROL, outControl.address() + control);
-            outHeaders.set(JAVA_LONG, header + MSG_CONTROLLEN, OUT_CONTROL);
-        }
-        final long before = droppedReplies;
-        flush(); // at once: the name segment is reused by the next one
-        if (droppedReplies != before)
-        {
-            droppedReplies = before; // reported by the return value instead
-            return false;
-        }
-        return true;
+        return out.replyTo(reply, address);
     }
 }

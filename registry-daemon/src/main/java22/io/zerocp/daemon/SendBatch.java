@@ -9,8 +9,10 @@ import java.lang.foreign.MemorySegment;
 
 import static io.zerocp.daemon.Syscalls.*;
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The sending half of the native transport: replies are staged, up to {@link NativeTransport#BATCH}, and leave
@@ -33,6 +35,7 @@ final class SendBatch
     private final MemorySegment outIov;
     private final MemorySegment outData;
     private final MemorySegment outControl;
+    private final MemorySegment deferredName;
 
     private int staged;
     private long droppedReplies;
@@ -51,6 +54,7 @@ final class SendBatch
         outIov = arena.allocate(IOVEC.byteSize() * BATCH, 8);
         outData = arena.allocate((long)OUT_DATA_STRIDE * BATCH, 8);
         outControl = arena.allocate((long)OUT_CONTROL * BATCH, 8);
+        deferredName = arena.allocate(SOCKADDR_UN_SIZE, 8);
         for (int i = 0; i < BATCH; i++)
         {
             final long header = i * MMSGHDR.byteSize();
@@ -69,14 +73,53 @@ final class SendBatch
      */
     boolean reply(final ReplyBuffer reply, final long name, final int nameLength)
     {
-        final int k = staged++;
-        final long header = k * MMSGHDR.byteSize();
-        final int length = reply.length();
         if (null == replySource || replySource.reply != reply)
         {
             replySource = new ByteBufferSegment(reply); // once: the conductor reuses one reply buffer
         }
-        MemorySegment.copy(replySource.segment, 0, outData, (long)k * OUT_DATA_STRIDE, length);
+        return stage(replySource.segment, reply, name, nameLength);
+    }
+
+    /**
+     * Sends a deferred reply (a region made off the conductor) to {@code address} at once, after what is staged: its
+     * name is written to a segment of its own, which the next deferred reply reuses.
+     *
+     * @return false when the address does not fit a {@code sockaddr_un} or the kernel refused the reply.
+     */
+    boolean replyTo(final ReplyBuffer reply, final ClientAddress address)
+    {
+        flush();
+        final byte[] bytes = address.bytes();
+        final int start = address.isAbstract() ? SUN_PATH_OFFSET + 1 : SUN_PATH_OFFSET; // abstract: a leading NUL
+        final int nameLength = address.isAbstract() ? start + bytes.length : start + bytes.length + 1; // path: a NUL
+        if (nameLength > SOCKADDR_UN_SIZE)
+        {
+            return false;
+        }
+        deferredName.fill((byte)0);
+        deferredName.set(JAVA_SHORT, 0, (short)AF_UNIX);
+        MemorySegment.copy(bytes, 0, deferredName, JAVA_BYTE, start, bytes.length);
+        // Rare (one per region made off the conductor), so the reply's memory is wrapped here, not cached.
+        if (!stage(MemorySegment.ofBuffer(reply.wholeBuffer()), reply, deferredName.address(), nameLength))
+        {
+            return false;
+        }
+        final long before = droppedReplies;
+        flush(); // at once: the name segment is reused by the next deferred reply
+        if (droppedReplies != before)
+        {
+            droppedReplies = before; // reported by the return value instead
+            return false;
+        }
+        return true;
+    }
+
+    private boolean stage(final MemorySegment source, final ReplyBuffer reply, final long name, final int nameLength)
+    {
+        final int k = staged++;
+        final long header = k * MMSGHDR.byteSize();
+        final int length = reply.length();
+        MemorySegment.copy(source, 0, outData, (long)k * OUT_DATA_STRIDE, length);
         outIov.set(JAVA_LONG, k * IOVEC.byteSize() + IOV_LEN, length);
         outHeaders.set(JAVA_LONG, header + MSG_NAME, name);
         outHeaders.set(JAVA_INT, header + MSG_NAMELEN, nameLength);

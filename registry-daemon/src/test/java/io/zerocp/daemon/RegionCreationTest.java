@@ -1,9 +1,8 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -35,7 +34,7 @@ class RegionCreationTest
     @Test
     void aPingFromAnotherClientIsAnsweredWhileABigRegionIsMade() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40));
             RawClient maker = new RawClient(daemon.socket());
             RawClient other = new RawClient(daemon.socket()))
         {
@@ -54,7 +53,7 @@ class RegionCreationTest
     @Test
     void concurrentGetsForTheSameNameAllGetTheSameCompleteRegion() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40)))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40)))
         {
             final List<RawClient> askers = new ArrayList<>();
             try
@@ -101,7 +100,7 @@ class RegionCreationTest
             assumeTrue(null == mounted, () -> "skipped: cannot mount a tmpfs (needs root): " + mounted);
             try
             {
-                try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(mountPoint)
+                try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(mountPoint)
                         .journalReserveBytes(DaemonConfig.MIN_JOURNAL_RESERVE_BYTES).openMaxBytes(1L << 40));
                     RawClient a = new RawClient(daemon.socket());
                     RawClient b = new RawClient(daemon.socket());
@@ -187,7 +186,7 @@ class RegionCreationTest
     @Test
     void creationsUnderWayAndTheirWaitersAreBounded() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40));
             RawClient maker = new RawClient(daemon.socket()))
         {
             maker.channel().socket().setSoTimeout(120_000);
@@ -240,7 +239,7 @@ class RegionCreationTest
     @Test
     void aCleanStopDuringACreationLeavesNeitherTheFileNorItsRecord() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40)))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40)))
         {
             final Path file = daemon.regionFile("stopped");
             try (RawClient asker = new RawClient(daemon.socket()))
@@ -265,7 +264,7 @@ class RegionCreationTest
     @Test
     void aSessionThatEndsWhileItsRegionIsMadeHoldsNothingAndTheRegionGoes() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
             RawClient asker = new RawClient(daemon.socket());
             RawClient other = new RawClient(daemon.socket()))
         {
@@ -283,7 +282,7 @@ class RegionCreationTest
     @Test
     void aClientKilledWhileItsRegionIsMadeLeavesNoRegion() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(1L << 40).lingerMs(0));
             RawClient other = new RawClient(daemon.socket()))
         {
             final String script = String.join("\n",
