@@ -30,6 +30,8 @@ final class Conductor implements Runnable
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
     private volatile boolean running = true;
+    private volatile HandoverPause pauseRequest;
+    private volatile boolean handedOver;
 
     /**
      * @param onStop runs on the conductor thread when the loop ends (closes the socket and the rest).
@@ -65,7 +67,20 @@ final class Conductor implements Runnable
         {
             while (running)
             {
-                if (doWork() == 0 && running)
+                final HandoverPause pause = pauseRequest;
+                if (null != pause)
+                {
+                    // Between duty cycles: every request taken was answered (flushed) and journaled.
+                    final boolean over = pause.holdConductor();
+                    pauseRequest = null;
+                    if (over)
+                    {
+                        handedOver = true;
+                        break;
+                    }
+                    continue;
+                }
+                if (doWork() == 0 && running && null == pauseRequest)
                 {
                     transport.awaitReadable(idleMs());
                 }
@@ -221,10 +236,31 @@ final class Conductor implements Runnable
         }
     }
 
+    /**
+     * Asks the loop to stop reading after the duty cycle in hand and to hold still for a handover (see
+     * {@link HandoverPause}). Safe from any thread.
+     */
+    void pauseForHandover(final HandoverPause pause)
+    {
+        pauseRequest = pause;
+        transport.wakeup();
+    }
+
+    /** @return whether the loop ended by handing the socket to a successor (its files are the successor's now). */
+    boolean handedOver()
+    {
+        return handedOver;
+    }
+
     /** Asks the loop to finish the request in hand and stop. Safe from any thread, and twice. */
     void stop()
     {
         running = false;
+        final HandoverPause pause = pauseRequest;
+        if (null != pause)
+        {
+            pause.takeBack();
+        }
         transport.wakeup();
     }
 

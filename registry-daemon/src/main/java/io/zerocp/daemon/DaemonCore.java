@@ -62,6 +62,19 @@ final class DaemonCore implements AutoCloseable
         }
     }
 
+    /**
+     * Closes the journal and stops the watcher without writing anything: the journal is a successor's now
+     * ({@code --replace}). Safe to call twice.
+     */
+    void closeHandedOver()
+    {
+        if (!closed)
+        {
+            closed = true;
+            CloseHelper.quietCloseAll(journal, watcher);
+        }
+    }
+
     /** Writes the journal out as the current state, then closes it and stops the watcher. Safe to call twice. */
     @Override
     public void close()

@@ -54,6 +54,7 @@ final class DatagramTransport implements Transport
     private ClientAddress senderKey;
     private long unboundSenders;
     private boolean closed;
+    private boolean keepFiles;
 
     private DatagramTransport(
         final Path socketPath,
@@ -396,6 +397,26 @@ final class DatagramTransport implements Transport
     }
 
     @Override
+    public int socketDescriptor()
+    {
+        try
+        {
+            return org.newsclub.net.unix.FileDescriptorCast.using(channel.getFileDescriptor()).as(Integer.class);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read the socket's descriptor number", ex);
+        }
+    }
+
+    @Override
+    public void release()
+    {
+        keepFiles = true;
+        close();
+    }
+
+    @Override
     public void close()
     {
         if (closed)
@@ -403,7 +424,15 @@ final class DatagramTransport implements Transport
             return;
         }
         closed = true;
+        if (keepFiles)
+        {
+            channel.setDeleteOnClose(false); // the successor serves this file now
+        }
         CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
+        if (keepFiles)
+        {
+            return;
+        }
         try
         {
             if (ownsSocketFile)

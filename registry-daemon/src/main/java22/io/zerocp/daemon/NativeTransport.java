@@ -115,6 +115,8 @@ final class NativeTransport implements Transport
     private long receiveErrors;
     private ByteBufferSegment replySource;
     private boolean closed;
+    /** Set by {@link #release()}: the files are a successor's now. */
+    private boolean keepFiles;
 
     private NativeTransport(
         final Path socketPath,
@@ -835,6 +837,19 @@ final class NativeTransport implements Transport
     }
 
     @Override
+    public int socketDescriptor()
+    {
+        return fd;
+    }
+
+    @Override
+    public void release()
+    {
+        keepFiles = true;
+        close();
+    }
+
+    @Override
     public void close()
     {
         synchronized (wakeLock)
@@ -852,6 +867,10 @@ final class NativeTransport implements Transport
         closeQuietly(processEpollFd); // the watched pidfds are closed by their owners' unwatch, or with the process
         closeQuietly(wakeFd);
         arena.close();
+        if (keepFiles)
+        {
+            return;
+        }
         try
         {
             if (ownsSocketFile)
