@@ -100,6 +100,8 @@ public final class Daemon implements AutoCloseable
             }
             if (replace)
             {
+                // Logged before the pause, which then finds the logging (and the classes) ready.
+                LOG.info("--replace: asking the daemon of {} for its socket", config.stateDir);
                 Replacement.warmUp();
             }
             final Replacement replacement = replace ? Replacement.request(config.stateDir) : null;

@@ -108,7 +108,10 @@ final class Replacement implements AutoCloseable
             "io.zerocp.daemon.AccessPolicy", "io.zerocp.daemon.Conductor", "io.zerocp.daemon.ReplyBuffer",
             "io.zerocp.daemon.ClientAddress", "io.zerocp.daemon.HandoverServer", "io.zerocp.daemon.DaemonShutdown",
             "io.zerocp.daemon.HandoverPause", "io.zerocp.daemon.UntrackedRegionFiles", "io.zerocp.api.RequestParser",
-            "org.newsclub.net.unix.AFUNIXDatagramChannel", "org.newsclub.net.unix.AFUNIXServerSocket"};
+            "org.newsclub.net.unix.AFUNIXDatagramChannel", "org.newsclub.net.unix.AFUNIXServerSocket",
+            "io.zerocp.daemon.DaemonLocks", "io.zerocp.daemon.InstanceLock", "io.zerocp.daemon.TokenQuotas",
+            "io.zerocp.daemon.RegionReaper", "io.zerocp.daemon.RegionDescriptors", "io.zerocp.daemon.SessionBook",
+            "io.zerocp.daemon.DurableState", "io.zerocp.daemon.ZeroFill", "io.zerocp.daemon.ProcfsProcessProbe"};
         for (final String name : names)
         {
             try
