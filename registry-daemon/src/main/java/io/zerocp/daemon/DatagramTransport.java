@@ -93,6 +93,8 @@ final class DatagramTransport implements Transport
             org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).as(AFUNIXDatagramChannel.class);
         // A channel cast from a descriptor deletes its bound file on close (measured): the file is the supervisor's.
         channel.setDeleteOnClose(false);
+        // Nor may closing it shut the socket down (junixsocket does by default): other processes serve it too.
+        channel.setShutdownOnClose(false);
         final AFUNIXSocketAddress bound = (AFUNIXSocketAddress)channel.getLocalAddress();
         if (null == bound || !bound.hasFilename() || !bound.getFile().toPath().toAbsolutePath().equals(socketPath))
         {
@@ -427,6 +429,7 @@ final class DatagramTransport implements Transport
         if (keepFiles)
         {
             channel.setDeleteOnClose(false); // the successor serves this file now
+            channel.setShutdownOnClose(false); // and this very socket: a shutdown would end it for both
         }
         CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
         if (keepFiles)

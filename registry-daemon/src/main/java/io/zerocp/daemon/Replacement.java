@@ -18,8 +18,11 @@ import java.nio.file.Path;
  */
 final class Replacement implements AutoCloseable
 {
-    /** Keeps the received descriptor's object reachable for the life of the process: the socket is served from it. */
-    private static volatile FileDescriptor adopted;
+    /**
+     * The control connection of the handover this process took the socket from, kept open (and reachable) for the
+     * life of the process: junixsocket closes the descriptors a socket received when that socket closes.
+     */
+    private static volatile AFUNIXSocket keptOpen;
 
     private final AFUNIXSocket control;
     private final int socketFd;
@@ -79,10 +82,7 @@ final class Replacement implements AutoCloseable
                 throw new IOException("--replace: the running daemon passed " +
                     (null == received ? 0 : received.length) + " descriptors, not 1");
             }
-            // junixsocket closes the descriptors it received when the control socket closes: serve a duplicate.
-            final FileDescriptorCast duplicate = FileDescriptorCast.duplicating(received[0]);
-            adopted = duplicate.getFileDescriptor();
-            final int fd = duplicate.as(Integer.class);
+            final int fd = FileDescriptorCast.using(received[0]).as(Integer.class);
             return new Replacement(control, fd, control.getPeerCredentials().getPid());
         }
         catch (final IOException | RuntimeException ex)
@@ -150,12 +150,16 @@ final class Replacement implements AutoCloseable
             throw new IOException("--replace: the running daemon took its socket back (" +
                 (null == answer ? "connection closed" : answer) + ")");
         }
-        CloseHelper.quietClose(control);
+        keptOpen = control; // closing it would close the socket this process now serves
     }
 
+    /** Before a confirmation: hands the socket back. After one: nothing (the connection stays, see above). */
     @Override
     public void close()
     {
-        CloseHelper.quietClose(control);
+        if (keptOpen != control)
+        {
+            CloseHelper.quietClose(control);
+        }
     }
 }

@@ -77,19 +77,20 @@ class HandoverTest
                     Thread.sleep(300);
                     try (ChildJvm second = daemon(dirs, "--replace"))
                     {
-                        awaitListening(second);
+                        awaitListening(second, first);
                         assertEquals(0, first.waitFor(60, TimeUnit.SECONDS), first.output());
                         assertTrue(first.printed("serves the socket now"), first.output());
                         Thread.sleep(300);
                         try (ChildJvm third = daemon(dirs, "--replace"))
                         {
-                            awaitListening(third);
+                            awaitListening(third, second);
                             assertEquals(0, second.waitFor(60, TimeUnit.SECONDS), second.output());
                             Thread.sleep(300);
                             Files.createFile(stop);
                             final String result = load.awaitExit(60);
                             assertTrue(result.strip().lines().reduce((a, b) -> b).orElse("")
-                                .matches("ok \\d+ errors 0 longest_ms \\d+"), result);
+                                .matches("ok \\d+ errors 0 longest_ms \\d+"), result + first.output() +
+                                second.output() + third.output());
                             assertTrue(Files.exists(region), "the held region survived both handovers");
                             assertEquals(holdersBefore, holders(dirs), "the hold survived both handovers");
                             stopCleanly(third);
@@ -150,7 +151,7 @@ class HandoverTest
                         Files.createFile(stop);
                         final String result = load.awaitExit(60);
                         assertTrue(result.strip().lines().reduce((a, b) -> b).orElse("")
-                            .matches("ok \\d+ errors 0 longest_ms \\d+"), result);
+                            .matches("ok \\d+ errors 0 longest_ms \\d+"), result + first.output() + good.output());
                         assertEquals("4096", PythonPeer.run(dirs.socket(), String.join("\n",
                             "s = sock(b'\\0handover-check-%d' % os.getpid())",
                             "print(ask(s, b'GET_SHM_SIZE:kept')[0])")).strip());
@@ -315,9 +316,21 @@ class HandoverTest
         return command;
     }
 
-    private static void awaitListening(final ChildJvm daemon) throws InterruptedException
+    private static void awaitListening(final ChildJvm daemon, final ChildJvm... others) throws InterruptedException
     {
-        awaitPrinted(daemon, "zerocpd listening");
+        try
+        {
+            awaitPrinted(daemon, "zerocpd listening");
+        }
+        catch (final AssertionError ex)
+        {
+            final StringBuilder more = new StringBuilder(ex.getMessage());
+            for (final ChildJvm other : others)
+            {
+                more.append("\n--- predecessor:\n").append(other.output());
+            }
+            throw new AssertionError(more.toString(), ex);
+        }
     }
 
     private static void awaitPrinted(final ChildJvm child, final String text) throws InterruptedException
