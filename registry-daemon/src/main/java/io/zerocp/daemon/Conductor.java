@@ -70,7 +70,9 @@ final class Conductor implements Runnable
                 final HandoverPause pause = pauseRequest;
                 if (null != pause)
                 {
-                    // Between duty cycles: every request taken was answered (flushed) and journaled.
+                    // Between duty cycles: every request taken was answered (flushed) and journaled. Nothing is left
+                    // in the native transport's receive batch either: a burst is two whole batches or ends on an
+                    // empty receive.
                     final boolean over = pause.holdConductor();
                     pauseRequest = null;
                     if (over)
