@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;
 import io.zerocp.client.typed.MessageRing;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -34,7 +34,7 @@ class AdminViewsTest
     @Test
     void listClientsAndStatsDescribeTheStateAfterAScriptedSequence() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0));
             RawClient admin = new RawClient(daemon.socket());
             RegistryClient a = RegistryClient.builder().socketPath(daemon.socket()).build();
             RegistryClient b = RegistryClient.builder().socketPath(daemon.socket()).build();
@@ -86,7 +86,7 @@ class AdminViewsTest
     @Test
     void listNamesTheLayoutOfTypedRegions() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RawClient admin = new RawClient(daemon.socket());
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
             MessageRing ring = MessageRing.manyToOne(client, "commands", 64 * 1024))
@@ -102,7 +102,7 @@ class AdminViewsTest
     @Test
     void deleteUnlinksADynamicRegionWhateverItsHoldersButNeverAStaticOne() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RawClient admin = new RawClient(daemon.socket());
             RegistryClient holder = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion region = holder.acquire("doomed", 4096))
@@ -119,7 +119,7 @@ class AdminViewsTest
     @Test
     void listPagesWhenTheRegionsDoNotFitOneDatagram() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RawClient admin = new RawClient(daemon.socket()))
         {
             for (int i = 0; i < 600; i++)
@@ -152,7 +152,7 @@ class AdminViewsTest
     @Test
     void theCliPrintsTablesJsonAndATopFrame() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion region = client.acquire("cli_frames", 3 << 20))
         {
@@ -196,7 +196,7 @@ class AdminViewsTest
         assertEquals("video", entry.path("id").asText());
         assertEquals("video_*", entry.path("allow").get(0).asText());
         assertEquals(TokenGenerator.sha256Hex(token), entry.path("sha256").asText());
-        try (TestDaemon daemon = TestDaemon.startJson("{\"tokens\": [" + out.lines()
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"tokens\": [" + out.lines()
             .filter(l -> l.startsWith("config:")).findFirst().orElseThrow().substring(7) + "]}");
             RawClient raw = new RawClient(daemon.socket()))
         {
@@ -214,7 +214,7 @@ class AdminViewsTest
         {
             port = free.getLocalPort();
         }
-        try (TestDaemon daemon = TestDaemon.startJson("{\"metrics-port\": " + port + "}");
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"metrics-port\": " + port + "}");
             RawClient raw = new RawClient(daemon.socket()))
         {
             raw.ask("PING");

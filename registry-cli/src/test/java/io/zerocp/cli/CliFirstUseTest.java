@@ -1,8 +1,8 @@
 package io.zerocp.cli;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -30,7 +30,7 @@ class CliFirstUseTest
     @Test
     void pathRefusesAZeroOrNegativeSizeAndCreatesNothing() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RawClient raw = new RawClient(daemon.socket()))
         {
             final String socket = "--socket=" + daemon.socket();
@@ -73,7 +73,7 @@ class CliFirstUseTest
     @Test
     void whileTheLauncherSaysADaemonIsStartingPingWaitsForItsSocket() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start())
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start())
         {
             final CountDownLatch stopped = new CountDownLatch(1);
             final Thread restart = new Thread(() -> daemon.restart(() ->
@@ -102,7 +102,7 @@ class CliFirstUseTest
     @Test
     void topLeavesItsOwnPollingOutOfTheRequestRate() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start())
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start())
         {
             // Three refreshes 200 ms apart on an idle daemon: each sends STATS, LIST and CLIENTS (15 req/s if counted).
             final Run run = run("top", "--socket=" + daemon.socket(), "--iterations=3", "--interval-ms=200");

@@ -2,8 +2,8 @@ package io.zerocp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -95,7 +95,7 @@ class TokenGeneratorTest
     void daemonConfiguredWithTheEntryAcceptsTheToken()
     {
         final TokenGenerator.NewToken token = new TokenGenerator().generate("cli-test", List.of("cli_*"));
-        try (TestDaemon daemon = TestDaemon.startJson("{\"tokens\": [" + token.configEntry() + "]}");
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"tokens\": [" + token.configEntry() + "]}");
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("ERROR: Unauthorized", client.ask("AUTH:token=" + token.token().substring(1)));

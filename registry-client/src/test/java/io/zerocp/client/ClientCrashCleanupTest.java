@@ -1,8 +1,8 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -53,7 +53,7 @@ class ClientCrashCleanupTest
     @Test
     void killedJvmClientLosesItsRegion()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS));
             ChildJvm child = ChildJvm.start(HoldingProcess.class, daemon.socket().toString(), "crash_jvm"))
         {
             await().atMost(CHILD_START_BOUND).until(() -> child.printed("HOLDING") || !child.process().isAlive());
@@ -74,7 +74,7 @@ class ClientCrashCleanupTest
     void killedPythonClientLosesItsRegion() throws Exception
     {
         assumeTrue(hasPython(), "python3 is not installed");
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS)))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS)))
         {
             final Process python = new ProcessBuilder("python3", "-c", PYTHON_HOLDER, daemon.socket().toString(),
                 "crash_py").redirectErrorStream(true).start();
@@ -101,7 +101,7 @@ class ClientCrashCleanupTest
     @Test
     void oneOfTwoHoldersKilledTheRegionStaysUntilTheOtherReleases()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(LONG_TTL_MS));
             RegistryClient survivor = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion kept = survivor.acquire("shared_two", 4096);
             ChildJvm victim = ChildJvm.start(HoldingProcess.class, daemon.socket().toString(),
@@ -123,7 +123,7 @@ class ClientCrashCleanupTest
         }
     }
 
-    static long firstLongOnDisk(final TestDaemon daemon, final String name)
+    static long firstLongOnDisk(final EmbeddedDaemon daemon, final String name)
     {
         try
         {

@@ -1,9 +1,9 @@
 package io.zerocp.client;
 
 import io.zerocp.daemon.Zerocpd;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

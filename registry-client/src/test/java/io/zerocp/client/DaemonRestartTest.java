@@ -1,8 +1,8 @@
 package io.zerocp.client;
 
 import io.zerocp.api.ErrorReply;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package io.zerocp.client;
 
 import io.zerocp.api.ErrorReply;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
@@ -37,7 +37,7 @@ class DescriptorTransferTest
     void aClientUnderAnotherUserMapsAPrivateRegionOnlyThroughItsDescriptor()
     {
         Assumptions.assumeTrue(ChildJvm.canRunAs("nobody"), "needs root and setpriv to run a child as nobody");
-        try (TestDaemon daemon = TestDaemon.startJson(PRIVATE_CONFIG);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(PRIVATE_CONFIG);
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
                 .transferMode(TransferMode.FD).build();
             SharedRegion region = client.acquire("secret_frames", 4096))
@@ -64,7 +64,7 @@ class DescriptorTransferTest
     @Test
     void privateRegionsAreForbiddenByPathEvenToTheirOwner()
     {
-        try (TestDaemon daemon = TestDaemon.startJson(PRIVATE_CONFIG);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(PRIVATE_CONFIG);
             RawClient raw = new RawClient(daemon.socket()))
         {
             assertEquals(ErrorReply.FORBIDDEN.text(), raw.ask("GET_SHM_PATH:secret_x"));
@@ -75,7 +75,7 @@ class DescriptorTransferTest
     @Test
     void aReadOnlyDescriptorCannotBeMappedForWriting() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient writer = RegistryClient.builder().socketPath(daemon.socket())
                 .transferMode(TransferMode.FD).build();
             SharedRegion region = writer.acquire("ro_test", 4096);
@@ -107,7 +107,7 @@ class DescriptorTransferTest
     @Test
     void theClientLibraryGivesReadOnlyHoldersAViewButNoWritableBuffer()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient writer = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion writable = writer.acquire("ro_lib", 4096);
             RegistryClient reader = RegistryClient.builder().socketPath(daemon.socket())
@@ -124,7 +124,7 @@ class DescriptorTransferTest
     @Test
     void receivedDescriptorsAreClosedWithTheirRegions() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient keeper = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion kept = keeper.acquire("fd_cycle", 65536);
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
@@ -157,7 +157,7 @@ class DescriptorTransferTest
     @Test
     void threeThousandCyclesUnderUlimit200NeverRunOutOfDescriptors() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start())
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start())
         {
             final java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Paths.get(System.getProperty("java.home"), "bin", "java").toString()));
@@ -189,7 +189,7 @@ class DescriptorTransferTest
     @Test
     void descriptorHoldsAreLeasedLikePathHolds()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0));
             RawClient admin = new RawClient(daemon.socket()))
         {
             final RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
@@ -205,7 +205,7 @@ class DescriptorTransferTest
     @Test
     void privateRegionsKeepTheirBytesAcrossADaemonRestart()
     {
-        try (TestDaemon daemon = TestDaemon.startJson(PRIVATE_CONFIG))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(PRIVATE_CONFIG))
         {
             final RegistryClient.Builder builder = RegistryClient.builder().socketPath(daemon.socket())
                 .transferMode(TransferMode.FD).timeout(Duration.ofSeconds(10));

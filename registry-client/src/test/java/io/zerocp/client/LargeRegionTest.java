@@ -1,7 +1,7 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ class LargeRegionTest
     void aRegionOverTwoGibibytesIsRefusedAndItsHoldReleased()
     {
         final long size = (2L << 30) + 4096;
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0));
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
                 .timeout(Duration.ofMinutes(2)).build();
             RawClient admin = new RawClient(daemon.socket()))

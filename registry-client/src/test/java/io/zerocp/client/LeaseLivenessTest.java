@@ -1,8 +1,8 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.daemon.EmbeddedDaemon;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -56,7 +56,7 @@ class LeaseLivenessTest
     @Test
     void silentClientLosesItsRegionAfterTheTtlWhilePingingClientKeepsItsOwn()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(SHORT_TTL_MS));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(SHORT_TTL_MS));
             RawClient pinger = new RawClient(daemon.socket()))
         {
             assertEquals("OK lease_ms=" + SHORT_TTL_MS, register(pinger));
@@ -89,7 +89,7 @@ class LeaseLivenessTest
     @Test
     void releaseOfANameDropsThatHoldAndBareReleaseEndsTheLease()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(30_000));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(30_000));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK lease_ms=30000", register(client));
@@ -118,7 +118,7 @@ class LeaseLivenessTest
     @Test
     void registerFromTheSameAddressWithAnotherPidReplacesTheSession()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(30_000).lingerMs(0)
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(30_000).lingerMs(0)
                 .transport(io.zerocp.daemon.TransportKind.JUNIXSOCKET));
             RawClient client = new RawClient(daemon.socket()))
         {
@@ -138,7 +138,7 @@ class LeaseLivenessTest
     @Test
     void registerOfADeadPidIsRefused()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.transport(io.zerocp.daemon.TransportKind.JUNIXSOCKET));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.transport(io.zerocp.daemon.TransportKind.JUNIXSOCKET));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("ERROR: Invalid argument", client.ask("REGISTER:process_id=" + Integer.MAX_VALUE));
@@ -150,7 +150,7 @@ class LeaseLivenessTest
     void heartbeatKeepsTheRegionAcrossManyShortTtlsWithoutTheUserDoingAnything()
     {
         final long ttlMs = SHORT_TTL_MS;
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(ttlMs).lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(ttlMs).lingerMs(0));
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion region = client.acquire("beating", 4096))
         {
@@ -178,7 +178,7 @@ class LeaseLivenessTest
     void clientTakesItsHoldBackByItselfAfterTheDaemonForgotEverything()
     {
         final long ttlMs = 2_000;
-        try (TestDaemon daemon = TestDaemon.start(b -> b.leaseTtlMs(ttlMs).lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(ttlMs).lingerMs(0));
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build())
         {
             final SharedRegion region = client.acquire("phoenix", 4096);
@@ -231,7 +231,7 @@ class LeaseLivenessTest
     {
         final long longTtlMs = 9_000;
         final long shortTtlMs = 1_500;
-        try (TestDaemon before = TestDaemon.start(b -> b.leaseTtlMs(longTtlMs).lingerMs(0));
+        try (EmbeddedDaemon before = EmbeddedDaemon.start(b -> b.leaseTtlMs(longTtlMs).lingerMs(0));
             RegistryClient client = RegistryClient.builder().socketPath(before.socket()).build();
             SharedRegion region = client.acquire("retimed", 4096))
         {
@@ -239,7 +239,7 @@ class LeaseLivenessTest
             before.daemon().close();
             TestDirs.deleteTree(before.journalFile());
             TestDirs.deleteTree(before.regionFile("retimed"));
-            try (TestDaemon after = TestDaemon.start(b -> b.socketPath(before.socket()).shmDir(before.shmDir())
+            try (EmbeddedDaemon after = EmbeddedDaemon.start(b -> b.socketPath(before.socket()).shmDir(before.shmDir())
                 .leaseTtlMs(shortTtlMs).lingerMs(0)))
             {
                 await().atMost(BOUND).until(() -> Files.exists(after.regionFile("retimed")));
@@ -264,7 +264,7 @@ class LeaseLivenessTest
         }
     }
 
-    private static void writeFirstLongOnDisk(final TestDaemon daemon, final String name, final long value)
+    private static void writeFirstLongOnDisk(final EmbeddedDaemon daemon, final String name, final long value)
         throws IOException
     {
         try (FileChannel channel = FileChannel.open(daemon.regionFile(name), StandardOpenOption.WRITE))

@@ -1,6 +1,6 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,7 @@ class ReadOnlyViewTest
     {
         for (final TransferMode mode : TransferMode.values())
         {
-            try (TestDaemon daemon = TestDaemon.start();
+            try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
                 RegistryClient writer = RegistryClient.builder().socketPath(daemon.socket()).build();
                 SharedRegion writable = writer.acquire("ro_view", 4096);
                 RegistryClient reader = RegistryClient.builder().socketPath(daemon.socket()).transferMode(mode)

@@ -1,6 +1,6 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.TestDirs;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
 

@@ -1,6 +1,6 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;

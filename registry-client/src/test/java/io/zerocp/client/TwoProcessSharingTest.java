@@ -1,7 +1,7 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,7 +16,7 @@ class TwoProcessSharingTest
     @Test
     void twoJvmsSeeEachOthersWritesThroughTheRegion()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion region = client.acquire("shared_pair", 4096);
             ChildJvm peer = ChildJvm.start(PeerProcess.class,

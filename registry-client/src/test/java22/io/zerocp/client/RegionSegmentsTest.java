@@ -1,6 +1,6 @@
 package io.zerocp.client;
 
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -24,7 +24,7 @@ class RegionSegmentsTest
     @Test
     void closingARegionUnderReadersAndWritersMakesThemFailCleanly() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build())
         {
             final SharedRegion region = client.acquire("segmented", 1 << 20);
@@ -84,7 +84,7 @@ class RegionSegmentsTest
     @Test
     void aReadOnlyRegionGivesAReadOnlySegment()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build();
             SharedRegion writable = client.acquire("ro_segment", 4096);
             SharedRegion readOnly = client.acquireReadOnly("ro_segment"))

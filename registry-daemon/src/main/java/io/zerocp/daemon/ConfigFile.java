@@ -50,6 +50,7 @@ final class ConfigFile
     }
     @JsonProperty("journal-reserve-bytes") Long journalReserveBytes;
     @JsonProperty("open-max-bytes") Long openMaxBytes;
+    @JsonProperty("shm-min-bytes") Long shmMinBytes;
 
     static final class RegionModeEntry
     {

@@ -183,6 +183,7 @@ public final class ConfigLoader
         b.maxSessionsPerUid = null == f.maxSessionsPerUid ? b.maxSessionsPerUid : f.maxSessionsPerUid;
         b.journalReserveBytes = orElse(f.journalReserveBytes, b.journalReserveBytes);
         b.openMaxBytes = orElse(f.openMaxBytes, b.openMaxBytes);
+        b.shmMinBytes = orElse(f.shmMinBytes, b.shmMinBytes);
         final String transport = null != o.transport() ? o.transport() : f.transport;
         if (null != transport)
         {

@@ -153,6 +153,7 @@ public final class Daemon implements AutoCloseable
             }
             core.watcher.start();
             created.keep();
+            ShmCapacityCheck.report(context); // after every check that can refuse the start: that one prints alone
             LOG.info("zerocpd listening on {} ({}, mode {}), regions in {}, state in {}, {} region(s), " +
                 "{} session(s), lease {} ms, auth {}", config.socketPath, transport.name(),
                 FileModes.format(config.socketMode), config.shmDir, config.stateDir, core.registry.regionCount(),

@@ -58,6 +58,8 @@ public final class DaemonConfig
      * means half the size of the shm directory's filesystem (see {@link DaemonContext#openMaxBytes()}).
      */
     final long openMaxBytes;
+    /** The smallest shm filesystem that is not worth a warning at start (0: no floor); see {@link ShmCapacityCheck}. */
+    final long shmMinBytes;
 
     static final long DEFAULT_JOURNAL_RESERVE_BYTES = 4L << 20;
     static final long MIN_JOURNAL_RESERVE_BYTES = 64L << 10;
@@ -89,6 +91,7 @@ public final class DaemonConfig
         transport = b.transport;
         journalReserveBytes = b.journalReserveBytes;
         openMaxBytes = b.openMaxBytes;
+        shmMinBytes = b.shmMinBytes;
     }
 
     public static Builder builder()
@@ -159,6 +162,10 @@ public final class DaemonConfig
         if (openMaxBytes != DEFAULT_OPEN_MAX_BYTES)
         {
             positive("open-max-bytes", openMaxBytes);
+        }
+        if (shmMinBytes < 0)
+        {
+            throw new ConfigException("shm-min-bytes must be 0 (no floor) or positive, not " + shmMinBytes);
         }
         if (metricsPort < 0 || metricsPort > 65535)
         {
@@ -265,6 +272,7 @@ public final class DaemonConfig
         TransportKind transport = TransportKind.fromSystemProperty();
         long journalReserveBytes = DEFAULT_JOURNAL_RESERVE_BYTES;
         long openMaxBytes = DEFAULT_OPEN_MAX_BYTES;
+        long shmMinBytes = 0;
 
         public Builder socketPath(final Path path)
         {
@@ -324,6 +332,12 @@ public final class DaemonConfig
         public Builder journalReserveBytes(final long bytes)
         {
             this.journalReserveBytes = bytes;
+            return this;
+        }
+
+        public Builder shmMinBytes(final long bytes)
+        {
+            this.shmMinBytes = bytes;
             return this;
         }
 

@@ -352,13 +352,16 @@ final class RequestHandler
 
     private void onRegister(final ClientAddress address, final Session existing, final ReplyBuffer reply)
     {
-        final long pid = request.processId();
-        if (sender.hasKernelCredentials() && pid != sender.senderPid() &&
-            !ProcessNamespaces.isSameProcess(sender.senderPid(), pid))
+        final long claimed = request.processId();
+        if (sender.hasKernelCredentials() && claimed != sender.senderPid() &&
+            !ProcessNamespaces.isSameProcess(sender.senderPid(), claimed))
         {
             error(reply, ErrorReply.PROCESS_MISMATCH); // a pid is the sender's own or nothing
             return;
         }
+        // From then on the process is the one the kernel names: a client in a container claims its own namespace's
+        // pid, which in the daemon's /proc is another process or none.
+        final long pid = sender.hasKernelCredentials() ? sender.senderPid() : claimed;
         final long startTicks = probe.startTicks(pid);
         if (startTicks == ProcessProbe.DEAD)
         {

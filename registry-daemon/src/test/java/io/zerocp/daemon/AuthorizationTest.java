@@ -3,9 +3,8 @@ package io.zerocp.daemon;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -55,7 +54,7 @@ class AuthorizationTest
     @Test
     void clientWithoutTokenGetsNothingButPong() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient client = new RawClient(daemon.socket()))
         {
             final List<String> requests = List.of(
@@ -78,7 +77,7 @@ class AuthorizationTest
     @Test
     void authSucceedsWithTheTokenAndFailsWithout()
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals(UNAUTHORIZED, client.ask("AUTH:token=" + audio + "x"));
@@ -93,7 +92,7 @@ class AuthorizationTest
     @Test
     void authIsOpenWhenNoTokensAreConfigured()
     {
-        try (TestDaemon daemon = TestDaemon.startJson("{}");
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{}");
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals(daemon.regionFile("anything").toString(), client.ask("GET_SHM_PATH:anything"));
@@ -104,7 +103,7 @@ class AuthorizationTest
     @Test
     void tokenLimitedToAudioCannotTouchVideo() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient videoClient = new RawClient(daemon.socket());
             RawClient audioClient = new RawClient(daemon.socket()))
         {
@@ -136,7 +135,7 @@ class AuthorizationTest
         final String json = "{\"tokens\": [" +
             TestTokens.entry("writer", video, "\"allow\": [\"shared_*\"]") + ", " +
             TestTokens.entry("reader", reader, "\"allow\": [\"shared_*\"], \"create\": false") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
             RawClient writer = new RawClient(daemon.socket());
             RawClient readerClient = new RawClient(daemon.socket()))
         {
@@ -157,7 +156,7 @@ class AuthorizationTest
     {
         final String json = "{\"private-regions\": [\"q_private*\"], \"tokens\": [" +
             TestTokens.entry("q", audio, "\"allow\": [\"q_*\"], \"max-regions\": 1") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK", client.ask("AUTH:token=" + audio));
@@ -179,7 +178,7 @@ class AuthorizationTest
     {
         final String json = "{\"tokens\": [" + TestTokens.entry("q", audio,
             "\"allow\": [\"q_*\"], \"max-regions\": 2, \"max-bytes\": 12288, \"max-region-size\": 8192") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
             RawClient client = new RawClient(daemon.socket());
             RawClient sameToken = new RawClient(daemon.socket()))
         {
@@ -214,7 +213,7 @@ class AuthorizationTest
     {
         final String json = "{\"auth-failures-per-sender\": 3, \"auth-failures-global\": 5, " +
             "\"auth-failure-window-ms\": 600000, \"tokens\": [" + TestTokens.entry("a", audio, ALL) + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json, TransportKind.JUNIXSOCKET);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json, TransportKind.JUNIXSOCKET);
             RawClient a = new RawClient(daemon.socket());
             RawClient b = new RawClient(daemon.socket());
             RawClient c = new RawClient(daemon.socket()))
@@ -240,7 +239,7 @@ class AuthorizationTest
     @Test
     void replayedAuthFromAnotherAddressAuthenticatesOnlyThatAddress()
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient owner = new RawClient(daemon.socket());
             RawClient replayer = new RawClient(daemon.socket());
             RawClient bystander = new RawClient(daemon.socket()))
@@ -261,7 +260,7 @@ class AuthorizationTest
     @Test
     void bareReleaseEndsAuthentication()
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK", client.ask("AUTH:token=" + audio));
@@ -278,7 +277,7 @@ class AuthorizationTest
     void leaseExpiryEndsAuthentication()
     {
         final String json = "{\"lease-ttl-ms\": 300, \"tokens\": [" + TestTokens.entry("a", audio, ALL) + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK", client.ask("AUTH:token=" + audio));
@@ -295,9 +294,9 @@ class AuthorizationTest
     @Test
     void anotherProcessOnTheSameAddressInheritsNothing() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
         {
-            final Path address = daemon.dirs().socket("client.sock");
+            final Path address = daemon.socketDir().resolve("client.sock");
             try (RawClient first = new RawClient(daemon.socket(), address))
             {
                 assertEquals("OK", first.ask("AUTH:token=" + audio));
@@ -321,9 +320,9 @@ class AuthorizationTest
     void aDeadProcessesAddressComesBackUnauthenticated() throws Exception
     {
         final Process sleeper = new ProcessBuilder("sleep", "60").start(); // a claimed pid: junixsocket only
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""), TransportKind.JUNIXSOCKET))
         {
-            final Path address = daemon.dirs().socket("client.sock");
+            final Path address = daemon.socketDir().resolve("client.sock");
             try (RawClient first = new RawClient(daemon.socket(), address))
             {
                 assertEquals("OK", first.ask("AUTH:token=" + audio));
@@ -354,7 +353,7 @@ class AuthorizationTest
         appender.start();
         root.addAppender(appender);
         final String wrong = "wrong-" + TestTokens.newToken();
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals(UNAUTHORIZED, client.ask("AUTH:token=" + wrong));
@@ -384,9 +383,9 @@ class AuthorizationTest
         final ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         root.addAppender(appender);
-        try (TestDaemon daemon = TestDaemon.startJson(twoTokens(""));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(twoTokens(""));
             RawClient client = new RawClient(daemon.socket(),
-                daemon.dirs().socket("x\n2099-01-01 00:00:00.000 INFO  Forged - hello\u001b[2J")))
+                daemon.socketDir().resolve("x\n2099-01-01 00:00:00.000 INFO  Forged - hello\u001b[2J")))
         {
             assertEquals(UNAUTHORIZED, client.ask("AUTH:token=nope"));
             final List<String> failures = appender.list.stream().map(ILoggingEvent::getFormattedMessage)
@@ -410,7 +409,7 @@ class AuthorizationTest
         final String json = "{\"socket-mode\": \"0660\", \"region-modes\": [{\"pattern\": \"shared_*\", " +
             "\"mode\": \"0660\", \"group\": \"" + group + "\"}], \"tokens\": [" +
             TestTokens.entry("all", audio, ALL) + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK", client.ask("AUTH:token=" + audio));
@@ -423,7 +422,7 @@ class AuthorizationTest
 
             final PosixFileAttributes solo = attributes(daemon.regionFile("solo"));
             assertEquals("rw-------", PosixFilePermissions.toString(solo.permissions()), "owner-only by default");
-            assertEquals(attributes(daemon.dirs().socketDir()).group().getName(), solo.group().getName());
+            assertEquals(attributes(daemon.socketDir()).group().getName(), solo.group().getName());
 
             assertEquals("rw-rw----", PosixFilePermissions.toString(attributes(daemon.socket()).permissions()));
         }
@@ -432,7 +431,7 @@ class AuthorizationTest
     @Test
     void socketIsOwnerOnlyByDefault() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson("{}"))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{}"))
         {
             assertEquals("rw-------", PosixFilePermissions.toString(attributes(daemon.socket()).permissions()));
             assertEquals("rw-------",
@@ -443,14 +442,14 @@ class AuthorizationTest
     @Test
     void plantedSymlinkIsNeverFollowed() throws IOException
     {
-        try (TestDaemon daemon = TestDaemon.startJson("{}");
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{}");
             RawClient client = new RawClient(daemon.socket()))
         {
-            final Path target = daemon.dirs().socketDir().resolve("precious.txt");
+            final Path target = daemon.socketDir().resolve("precious.txt");
             Files.writeString(target, "precious");
             final Path link = daemon.regionFile("evil");
             Files.createSymbolicLink(link, target);
-            final Path missing = daemon.dirs().socketDir().resolve("created-through-link");
+            final Path missing = daemon.socketDir().resolve("created-through-link");
             final Path dangling = daemon.regionFile("dangling");
             Files.createSymbolicLink(dangling, missing);
 

@@ -1,9 +1,8 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.PythonPeer;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +20,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class CredentialRulesTest
 {
     private static final String TOKEN = TestTokens.newToken();
-    private static TestDaemon daemon;
+    private static EmbeddedDaemon daemon;
 
     @BeforeAll
     static void start()
@@ -29,7 +28,7 @@ class CredentialRulesTest
         assumeTrue(null == Transports.nativeUnavailable(), "native transport unavailable");
         assumeTrue(PythonPeer.available(), "python3 is not available");
         assumeTrue(ChildJvm.canRunAs("nobody"), "needs root, setpriv and a user nobody");
-        daemon = TestDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
+        daemon = EmbeddedDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
             "\"tokens\": [" + TestTokens.entry("ops", TOKEN, "\"allow\": [\"ops_*\"]") + "], " +
             "\"credentials\": [" +
             "{\"group\": \"audio\", \"allow\": [\"audio_*\"], \"read-only\": true}," +

@@ -2,14 +2,14 @@ package io.zerocp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.daemon.testkit.ShmDirAssertions;
-import io.zerocp.daemon.testkit.DatagramFuzzer;
-import io.zerocp.daemon.testkit.FuzzClient;
-import io.zerocp.daemon.testkit.FuzzSetup;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.ReplyShapes;
-import io.zerocp.daemon.testkit.TestDirs;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ShmDirAssertions;
+import io.zerocp.testkit.DatagramFuzzer;
+import io.zerocp.testkit.FuzzClient;
+import io.zerocp.testkit.FuzzSetup;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.ReplyShapes;
+import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

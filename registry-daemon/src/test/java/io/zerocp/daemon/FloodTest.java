@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,7 +25,7 @@ class FloodTest
     @Test
     void clientThatNeverReadsDoesNotStallOthers() throws InterruptedException
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RawClient flooder = new RawClient(daemon.socket());
             RawClient polite = new RawClient(daemon.socket()))
         {

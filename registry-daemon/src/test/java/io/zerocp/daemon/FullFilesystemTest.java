@@ -2,10 +2,10 @@ package io.zerocp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.ShmDirAssertions;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.ShmDirAssertions;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -2,8 +2,7 @@ package io.zerocp.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -66,7 +65,7 @@ final class GrafanaDashboardTest
         }
 
         final int port = MetricsScrape.freePort();
-        try (TestDaemon daemon = TestDaemon.start(b -> b.metricsPort(port));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.metricsPort(port));
              RawClient client = new RawClient(daemon.socket()))
         {
             // a session, so the per-uid families have a series (a family with none is not served)

@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -17,7 +16,7 @@ class JournalCompactionTest
     @Test
     void daemonSurvivesJournalCompactionAndRestoresAfterIt()
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertTrue(client.ask("REGISTER:process_id=" + ProcessHandle.current().pid()).startsWith("OK lease_ms="));

@@ -1,6 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

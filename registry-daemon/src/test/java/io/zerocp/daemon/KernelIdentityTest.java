@@ -1,9 +1,8 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.PythonPeer;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +27,7 @@ class KernelIdentityTest
     /** Generous on a loaded 2-core machine: a pidfd reports the exit within milliseconds. */
     private static final long REAP_BOUND_S = 10;
 
-    private TestDaemon daemon;
+    private EmbeddedDaemon daemon;
 
     @BeforeEach
     void requireNative()
@@ -51,7 +50,7 @@ class KernelIdentityTest
     void aClaimedPidIsRefusedAndTheRealProcessIsWatched()
     {
         // A long TTL: only the pidfd can end the session in time.
-        daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
+        daemon = EmbeddedDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
         final long otherLivePid = ProcessHandle.current().pid();
         try (PythonPeer liar = PythonPeer.start(daemon.socket(), String.join("\n",
             "s = sock(b'\\0kit-liar-%d' % os.getpid())",
@@ -71,9 +70,9 @@ class KernelIdentityTest
     @Test
     void aClientThatNeverRegistersIsCleanedUpWhenKilled()
     {
-        daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
+        daemon = EmbeddedDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
         try (PythonPeer seedLike = PythonPeer.start(daemon.socket(), String.join("\n",
-            "s = sock('" + daemon.dirs().socket().resolveSibling("kit-seed.sock") + "')",
+            "s = sock('" + daemon.socket().resolveSibling("kit-seed.sock") + "')",
             "print(ask(s, b'GET_SHM_PATH:kit_seed,size=8192')[0])",
             "signal.pause()")))
         {
@@ -87,8 +86,8 @@ class KernelIdentityTest
     @Test
     void rebindingALiveClientsPathInheritsNothing() throws Exception
     {
-        daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
-        final Path path = daemon.dirs().socket().resolveSibling("kit-shared.sock");
+        daemon = EmbeddedDaemon.start(b -> b.transport(TransportKind.NATIVE).leaseTtlMs(600_000).lingerMs(0));
+        final Path path = daemon.socket().resolveSibling("kit-shared.sock");
         try (PythonPeer owner = PythonPeer.start(daemon.socket(), String.join("\n",
             "s = sock('" + path + "')",
             "print(ask(s, b'REGISTER:process_id=%d' % os.getpid())[0])",
@@ -131,7 +130,7 @@ class KernelIdentityTest
     {
         assumeTrue(ChildJvm.canRunAs("nobody"), "needs root, setpriv and a user nobody");
         final String token = TestTokens.newToken();
-        daemon = TestDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
+        daemon = EmbeddedDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
             "\"auth-failures-per-sender\": 5, \"auth-failures-global\": 10, \"tokens\": [" +
             TestTokens.entry("root-token", token, "\"allow\": [\"*\"]") + "]}");
         // 60 wrong tokens from 60 addresses of one nobody process: past both of the old limits (per address, total)

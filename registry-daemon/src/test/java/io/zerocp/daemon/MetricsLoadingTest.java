@@ -1,8 +1,8 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -2,8 +2,7 @@ package io.zerocp.daemon;
 
 import io.prometheus.metrics.expositionformats.generated.Metrics;
 import io.zerocp.api.Protocol;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -62,7 +61,7 @@ final class MetricsScrapeTest
     void histogramsPerUidAndOldNamesAfterAScriptedSequence()
     {
         final int port = MetricsScrape.freePort();
-        try (TestDaemon daemon = TestDaemon.start(b -> b.metricsPort(port).lingerMs(0).maxRegionSize(1 << 20));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.metricsPort(port).lingerMs(0).maxRegionSize(1 << 20));
              RawClient a = new RawClient(daemon.socket());
              RawClient b = new RawClient(daemon.socket()))
         {
@@ -140,11 +139,11 @@ final class MetricsScrapeTest
     void refusalsByTokenLimitsAndTheAuthThrottle()
     {
         final int port = MetricsScrape.freePort();
-        final String token = io.zerocp.daemon.testkit.TestTokens.newToken();
+        final String token = io.zerocp.testkit.TestTokens.newToken();
         final String json = "{\"metrics-port\": " + port + ", \"auth-failures-per-sender\": 2, " +
-            "\"auth-failure-window-ms\": 600000, \"tokens\": [" + io.zerocp.daemon.testkit.TestTokens.entry("q",
+            "\"auth-failure-window-ms\": 600000, \"tokens\": [" + io.zerocp.testkit.TestTokens.entry("q",
             token, "\"allow\": [\"q_*\"], \"max-regions\": 1, \"max-region-size\": 8192") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(json);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(json);
              RawClient client = new RawClient(daemon.socket());
              RawClient guesser = new RawClient(daemon.socket()))
         {
@@ -172,7 +171,7 @@ final class MetricsScrapeTest
     void reapsAfterALingerAreCountedByCause()
     {
         final int port = MetricsScrape.freePort();
-        try (TestDaemon daemon = TestDaemon.start(b -> b.metricsPort(port).lingerMs(50).leaseTtlMs(500));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.metricsPort(port).lingerMs(50).leaseTtlMs(500));
              RawClient releasing = new RawClient(daemon.socket());
              RawClient silent = new RawClient(daemon.socket()))
         {
@@ -290,7 +289,7 @@ final class MetricsScrapeTest
     private static String textAfterFivePings()
     {
         final int port = MetricsScrape.freePort();
-        try (TestDaemon daemon = TestDaemon.start(b -> b.metricsPort(port));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.metricsPort(port));
              RawClient a = new RawClient(daemon.socket()))
         {
             for (int i = 0; i < 5; i++)

@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.PythonPeer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class NativeTransportTest
 {
-    private static TestDaemon daemon;
+    private static EmbeddedDaemon daemon;
 
     @BeforeAll
     static void start()
@@ -31,7 +30,7 @@ class NativeTransportTest
         assumeTrue(null == Transports.nativeUnavailable(), "native transport unavailable: " +
             Transports.nativeUnavailable());
         assumeTrue(PythonPeer.available(), "python3 is not available");
-        daemon = TestDaemon.start(b -> b.transport(TransportKind.NATIVE).lingerMs(0));
+        daemon = EmbeddedDaemon.start(b -> b.transport(TransportKind.NATIVE).lingerMs(0));
     }
 
     @AfterAll
@@ -143,7 +142,7 @@ class NativeTransportTest
 
     private static String python(final String steps)
     {
-        return PythonPeer.run(daemon.socket(), "os.environ['PATH_SOCKET'] = " + pyString(daemon.dirs().socket()
+        return PythonPeer.run(daemon.socket(), "os.environ['PATH_SOCKET'] = " + pyString(daemon.socket()
             .resolveSibling("ntt-path.sock").toString()) + "\n" + steps);
     }
 

@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -33,7 +32,7 @@ class NoSpaceTest
             try
             {
                 // A small journal reserve (it takes two of them) and no cap of its own, so the tmpfs's size decides.
-                try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(mountPoint)
+                try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(mountPoint)
                         .journalReserveBytes(DaemonConfig.MIN_JOURNAL_RESERVE_BYTES).openMaxBytes(1L << 40));
                     RawClient client = new RawClient(daemon.socket()))
                 {

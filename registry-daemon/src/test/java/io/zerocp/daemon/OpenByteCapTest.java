@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -18,7 +17,7 @@ class OpenByteCapTest
     @Test
     void dynamicRegionsStopAtTheCapAndAFreedRegionMakesRoomAgain() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.openMaxBytes(12_288).lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.openMaxBytes(12_288).lingerMs(0));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK lease_ms=10000", client.ask("REGISTER:process_id=" + ProcessHandle.current().pid()));

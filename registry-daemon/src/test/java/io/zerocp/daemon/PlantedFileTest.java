@@ -1,7 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,9 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TestTokens;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -35,7 +34,7 @@ class PolicyReloadTest
         final String before = "{\"tokens\": [" +
             TestTokens.entry("audio", audio, "\"allow\": [\"audio_*\"], \"max-regions\": 2") + ", " +
             TestTokens.entry("video", video, "\"allow\": [\"video_*\"]") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(before);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(before);
             RawClient audioClient = new RawClient(daemon.socket());
             RawClient videoClient = new RawClient(daemon.socket()))
         {
@@ -66,7 +65,7 @@ class PolicyReloadTest
     {
         final String before = "{\"lease-ttl-ms\": 500, \"linger-ms\": 0, \"tokens\": [" +
             TestTokens.entry("video", video, "\"allow\": [\"video_*\"]") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(before);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(before);
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK", client.ask("AUTH:token=" + video));
@@ -88,7 +87,7 @@ class PolicyReloadTest
     void reloadWithANewHashRevokesAndWithNoTokensOpens() throws Exception
     {
         final String before = "{\"tokens\": [" + TestTokens.entry("audio", audio, "\"allow\": [\"audio_*\"]") + "]}";
-        try (TestDaemon daemon = TestDaemon.startJson(before);
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson(before);
             RawClient client = new RawClient(daemon.socket());
             RawClient outsider = new RawClient(daemon.socket()))
         {

@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,13 +39,13 @@ class ProtocolOverSocketTest
 {
     private static final long MAX_REGION_SIZE = 1 << 20;
 
-    private static TestDaemon daemon;
+    private static EmbeddedDaemon daemon;
     private static RawClient client;
 
     @BeforeAll
     static void startDaemon()
     {
-        daemon = TestDaemon.start(b -> b.maxRegionSize(MAX_REGION_SIZE));
+        daemon = EmbeddedDaemon.start(b -> b.maxRegionSize(MAX_REGION_SIZE));
         client = new RawClient(daemon.socket());
     }
 

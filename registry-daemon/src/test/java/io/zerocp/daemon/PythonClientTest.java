@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ExternalCommand;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ExternalCommand;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,13 +58,13 @@ class PythonClientTest
         "print('DONE', flush=True)",
         "");
 
-    private static TestDaemon daemon;
+    private static EmbeddedDaemon daemon;
 
     @BeforeAll
     static void startDaemon()
     {
         assumeTrue(ExternalCommand.works("python3", "-c", "import mmap, socket"), "python3 is not available");
-        daemon = TestDaemon.start();
+        daemon = EmbeddedDaemon.start();
     }
 
     @AfterAll

@@ -1,7 +1,7 @@
 package io.zerocp.daemon;
 
 import io.zerocp.api.Protocol;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

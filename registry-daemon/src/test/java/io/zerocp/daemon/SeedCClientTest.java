@@ -1,9 +1,8 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ExternalCommand;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.ExternalCommand;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -83,7 +82,7 @@ class SeedCClientTest
     {
         assumeTrue(ExternalCommand.works("gcc", "--version"), "gcc is not available");
         final Path workDir = Files.createTempDirectory("zerocp-c-");
-        try (TestDaemon daemon = TestDaemon.start())
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start())
         {
             final Path source = Files.writeString(workDir.resolve("client.c"), CLIENT);
             final Path binary = workDir.resolve("client");
@@ -118,7 +117,7 @@ class SeedCClientTest
         }
     }
 
-    private static String askSize(final TestDaemon daemon)
+    private static String askSize(final EmbeddedDaemon daemon)
     {
         try (RawClient client = new RawClient(daemon.socket()))
         {

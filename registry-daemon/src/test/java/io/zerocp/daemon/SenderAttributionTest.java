@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,11 +17,11 @@ class SenderAttributionTest
     @Test
     void interleavedClientsKeepTheirOwnSessions()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
              RawClient abstractA = new RawClient(daemon.socket());
              RawClient abstractB = new RawClient(daemon.socket());
-             RawClient upper = new RawClient(daemon.socket(), daemon.dirs().socket("Client.sock"));
-             RawClient lower = new RawClient(daemon.socket(), daemon.dirs().socket("client.sock")))
+             RawClient upper = new RawClient(daemon.socket(), daemon.socketDir().resolve("Client.sock"));
+             RawClient lower = new RawClient(daemon.socket(), daemon.socketDir().resolve("client.sock")))
         {
             assertEquals("OK lease_ms=" + daemon.config().leaseTtlMs(), abstractA.ask(REGISTER));
             assertEquals("OK lease_ms=" + daemon.config().leaseTtlMs(), abstractA.ask("RENEW"));

@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.PythonPeer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -28,7 +27,7 @@ class SessionFloodTest
         assumeTrue(null == Transports.nativeUnavailable(), "native transport unavailable");
         assumeTrue(PythonPeer.available(), "python3 is not available");
         assumeTrue(ChildJvm.canRunAs("nobody"), "needs root, setpriv and a user nobody");
-        try (TestDaemon daemon = TestDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
             "\"linger-ms\": 0, \"lease-ttl-ms\": 600000, \"max-sessions\": 400, \"max-sessions-per-uid\": 50}");
             PythonPeer holder = PythonPeer.start(daemon.socket(), String.join("\n",
                 "s = sock(b'\\0flood-holder-%d' % os.getpid())",

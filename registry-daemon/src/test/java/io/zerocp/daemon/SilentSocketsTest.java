@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.PythonPeer;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -24,7 +23,7 @@ class SilentSocketsTest
         assumeTrue(null == Transports.nativeUnavailable(), "native transport unavailable");
         assumeTrue(PythonPeer.available(), "python3 is not available");
         assumeTrue(ChildJvm.canRunAs("nobody"), "needs root, setpriv and a user nobody");
-        try (TestDaemon daemon = TestDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\"}"))
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.startJson("{\"transport\": \"native\", \"socket-mode\": \"0666\"}"))
         {
             final List<PythonPeer> silent = new ArrayList<>();
             try

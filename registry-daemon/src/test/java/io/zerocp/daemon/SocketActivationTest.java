@@ -1,8 +1,8 @@
 package io.zerocp.daemon;
 
 import io.zerocp.api.RequiredJvmFlags;
-import io.zerocp.daemon.testkit.PythonPeer;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.PythonPeer;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;

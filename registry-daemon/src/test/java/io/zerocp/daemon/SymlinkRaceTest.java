@@ -1,8 +1,7 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
-import io.zerocp.daemon.testkit.TestDirs;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -98,7 +97,7 @@ class SymlinkRaceTest
     @Test
     void descriptorOfARegionWhoseNameWasSwappedIsRefused() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(openDir));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(openDir));
             RawClient client = new RawClient(daemon.socket()))
         {
             final Path path = openDir.resolve("later_shm");
@@ -142,7 +141,7 @@ class SymlinkRaceTest
         assertEquals("ready", fromNobody.readLine(), "the attacker started"); // python prints it at once
         int refused = 0;
         int created = 0;
-        try (TestDaemon daemon = TestDaemon.start(b -> b.shmDir(openDir).regionModes.add(
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(openDir).regionModes.add(
                 new DaemonConfig.RegionMode("race*", FileModes.parse("0660"), "nogroup")));
             RawClient client = new RawClient(daemon.socket()))
         {

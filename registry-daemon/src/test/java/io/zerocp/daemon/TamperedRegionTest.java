@@ -1,7 +1,6 @@
 package io.zerocp.daemon;
 
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.Test;
 
 import java.nio.channels.FileChannel;
@@ -18,7 +17,7 @@ class TamperedRegionTest
     @Test
     void aTruncatedHeldRegionIsNotNoticedWhileRunningAndDroppedAtRestart() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals("OK lease_ms=10000", client.ask("REGISTER:process_id=" + ProcessHandle.current().pid()));
@@ -43,7 +42,7 @@ class TamperedRegionTest
     {
         // A region nobody holds: only the address-only transport leaves one (with kernel credentials whoever asks for
         // a region holds it while its process lives).
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(0).transport(TransportKind.JUNIXSOCKET));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(0).transport(TransportKind.JUNIXSOCKET));
             RawClient client = new RawClient(daemon.socket()))
         {
             assertEquals(daemon.regionFile("loose").toString(), client.ask("GET_SHM_PATH:loose"));

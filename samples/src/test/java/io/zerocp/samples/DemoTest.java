@@ -1,7 +1,7 @@
 package io.zerocp.samples;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ class DemoTest
     @Test
     void videoDemoFeedsTwoConsumersAndSurvivesAKilledOneAndLeavesNothingBehind() throws Exception
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             // The demo's clocks (its --seconds, the kill's delay) start when its processes are ready, so a slow start
             // on a loaded machine delays the run rather than cutting it short.
             ChildJvm demo = ChildJvm.start(Demo.class, "video", "--seconds", "6", "--fps", "20",
@@ -55,7 +55,7 @@ class DemoTest
     void quickstartDemoEndsOnceTheReaderHasReadTheMessage() throws Exception
     {
         // --seconds far longer than the wait: a demo that sat out its time would fail here.
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             ChildJvm demo = ChildJvm.start(Demo.class, "quickstart", "--seconds", "600",
                 "--socket", daemon.socket().toString()))
         {

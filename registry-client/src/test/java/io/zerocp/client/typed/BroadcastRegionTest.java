@@ -1,8 +1,8 @@
 package io.zerocp.client.typed;
 
 import io.zerocp.client.RegistryClient;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class BroadcastRegionTest
     {
         final int count = 2_000; // 2,000 records of 80 bytes fit in 1 MiB: nobody can be lapped
         final int capacity = 1 << 20;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             BroadcastRegion region = BroadcastRegion.open(client, "status", capacity);
             BroadcastPublisher publisher = region.publisher();
@@ -58,7 +58,7 @@ class BroadcastRegionTest
     {
         final int count = 5_000; // 400 KB of records through a 4 KiB buffer
         final int capacity = 4096;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             BroadcastRegion region = BroadcastRegion.open(client, "ticks", capacity);
             BroadcastPublisher publisher = region.publisher();
@@ -88,7 +88,7 @@ class BroadcastRegionTest
     void aKilledTransmitterIsReplacedAndTheNumberingGoesOn()
     {
         final int capacity = 1 << 16;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             BroadcastRegion region = BroadcastRegion.open(client, "feed", capacity))
         {
@@ -120,7 +120,7 @@ class BroadcastRegionTest
     }
 
     private static ChildJvm receiver(
-        final TestDaemon daemon, final String name, final int capacity, final int count, final long delayMs)
+        final EmbeddedDaemon daemon, final String name, final int capacity, final int count, final long delayMs)
     {
         return ChildJvm.start(TypedPeer.class, "broadcast-receive", daemon.socket().toString(), name,
             Integer.toString(capacity), Integer.toString(count), Long.toString(delayMs));

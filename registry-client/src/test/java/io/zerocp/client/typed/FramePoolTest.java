@@ -1,8 +1,8 @@
 package io.zerocp.client.typed;
 
 import io.zerocp.client.RegistryClient;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,7 @@ class FramePoolTest
     void consumersThatKeepUpReadEveryFrameInPlace()
     {
         final int frames = 300;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "camera", 4, SLOT_SIZE, 2);
             FrameProducer producer = pool.producer();
@@ -66,7 +66,7 @@ class FramePoolTest
     void aSlowConsumerSkipsToTheNewestFrameAndCountsWhatItMissed()
     {
         final int frames = 400;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "preview", 4, SLOT_SIZE, 2);
             FrameProducer producer = pool.producer();
@@ -100,7 +100,7 @@ class FramePoolTest
     @Test
     void aSlotIsNeverReusedWhileReadAndNotPinnedByAKilledConsumer()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "held", 3, SLOT_SIZE, 1);
             FrameProducer producer = pool.producer();
@@ -147,7 +147,7 @@ class FramePoolTest
     @Test
     void aProducerKilledMidFrameIsReplacedAndItsHalfFrameNeverShown()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "relay", 4, SLOT_SIZE, 2);
             FrameConsumer consumer = pool.consumer())
@@ -184,7 +184,7 @@ class FramePoolTest
     @Test
     void openingWithOtherParametersGivesAClearError()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "frames_v", 4, SLOT_SIZE, 2))
         {
@@ -206,7 +206,7 @@ class FramePoolTest
     }
 
     private static ChildJvm consumer(
-        final TestDaemon daemon, final String name, final int slots, final int maxConsumers, final int frames,
+        final EmbeddedDaemon daemon, final String name, final int slots, final int maxConsumers, final int frames,
         final long sleepMs)
     {
         return ChildJvm.start(TypedPeer.class, "frames-consume", daemon.socket().toString(), name,

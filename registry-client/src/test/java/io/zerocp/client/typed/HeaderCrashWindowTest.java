@@ -1,8 +1,8 @@
 package io.zerocp.client.typed;
 
 import io.zerocp.client.RegistryClient;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +24,7 @@ class HeaderCrashWindowTest
     void anInitializerKilledBetweenMagicAndReadyIsTakenOver() throws Exception
     {
         final int capacity = 1024;
-        try (TestDaemon daemon = TestDaemon.start(b -> b.lingerMs(60_000));
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.lingerMs(60_000));
             RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
                 .timeout(Duration.ofSeconds(10)).build();
             ChildJvm child = ChildJvm.start(HalfInitializer.class, daemon.socket().toString(), "half",

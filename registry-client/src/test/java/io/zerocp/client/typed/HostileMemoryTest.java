@@ -2,7 +2,7 @@ package io.zerocp.client.typed;
 
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
@@ -32,7 +32,7 @@ class HostileMemoryTest
     private static final Duration BOUND = Duration.ofSeconds(20);
     private static final int CAPACITY = 1024;
 
-    private static RegistryClient client(final TestDaemon daemon)
+    private static RegistryClient client(final EmbeddedDaemon daemon)
     {
         return RegistryClient.builder().socketPath(daemon.socket()).timeout(Duration.ofSeconds(10)).build();
     }
@@ -40,7 +40,7 @@ class HostileMemoryTest
     @Test
     void aForgedBroadcastTailOverSkippableRecordsDoesNotSpinAndTheReceiverCarriesOn()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             BroadcastRegion region = BroadcastRegion.open(client, "bc_tail", CAPACITY);
             BroadcastPublisher publisher = region.publisher())
@@ -93,7 +93,7 @@ class HostileMemoryTest
     @Test
     void aBroadcastMessageWithAForgedSequenceIsReportedNotCountedAsMillionsLost()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             BroadcastRegion region = BroadcastRegion.open(client, "bc_seq", CAPACITY);
             BroadcastPublisher publisher = region.publisher())
@@ -113,7 +113,7 @@ class HostileMemoryTest
     @Test
     void aPublishedWordNamingASlotWithAnotherFrameIsReportedNotSpunOn()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "fp_word", 4, 4096, 1);
             FrameConsumer consumer = pool.consumer())
@@ -131,7 +131,7 @@ class HostileMemoryTest
     @Test
     void aForgedNewestFrameCostsOneExceptionNotTheStream()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "fp_forged", 4, 4096, 1);
             FrameProducer producer = pool.producer();
@@ -162,7 +162,7 @@ class HostileMemoryTest
     @Test
     void aFrameLengthBeyondTheSlotOrASlotBeyondThePoolIsReported()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             FramePool pool = FramePool.open(client, "fp_len", 4, 4096, 1);
             FrameProducer producer = pool.producer();
@@ -194,7 +194,7 @@ class HostileMemoryTest
     @Test
     void aForgedRingRecordIsSkippedOnceInsteadOfWedgingTheConsumer()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.manyToOne(client, "ring_forged", CAPACITY);
             RingConsumer consumer = ring.consumer(Duration.ofMillis(100)))
@@ -216,7 +216,7 @@ class HostileMemoryTest
     @Test
     void aRingWhoseHeadIsPastItsTailIsSkippedToTheTail()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.oneToOne(client, "ring_head", CAPACITY);
             RingConsumer consumer = ring.consumer())
@@ -235,7 +235,7 @@ class HostileMemoryTest
     void aRegionTruncatedByAnotherHolderIsRefusedBeforeAnyBulkWrite()
     {
         final long length = MessageRing.regionLength(1 << 20);
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             SharedRegion raw = client.acquire("shrunk", length))
         {

@@ -2,8 +2,8 @@ package io.zerocp.client.typed;
 
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.TestDaemon;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.daemon.EmbeddedDaemon;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,7 +28,7 @@ class MessageRingTest
     {
         final int perProducer = 20_000;
         final int capacity = 4096; // small, so producers find it full and must retry
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.manyToOne(client, "commands", capacity);
             RingConsumer consumer = ring.consumer();
@@ -71,7 +71,7 @@ class MessageRingTest
     void oneToOneRingDeliversEveryMessageInOrder()
     {
         final int count = 50_000;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.oneToOne(client, "audio_cmds", 8192);
             RingConsumer consumer = ring.consumer();
@@ -105,7 +105,7 @@ class MessageRingTest
     @ValueSource(strings = {"m2o", "o2o"})
     void aProducerKilledMidWriteDoesNotWedgeTheRing(final String kind)
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = TypedPeer.openRing(client, "wedge", 4096, kind);
             RingConsumer consumer = ring.consumer(Duration.ofMillis(200));
@@ -164,7 +164,7 @@ class MessageRingTest
     @Test
     void openingWithAnotherLayoutGivesAClearErrorInEveryProcess()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.manyToOne(client, "layout", 4096))
         {
@@ -204,7 +204,7 @@ class MessageRingTest
     {
         final int capacity = 1024;
         final long length = MessageRing.regionLength(capacity);
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon))
         {
             try (MessageRing ring = MessageRing.manyToOne(client, "versioned", capacity);
@@ -230,7 +230,7 @@ class MessageRingTest
     void anInitializerThatDiedIsTakenOver()
     {
         final int capacity = 1024;
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             SharedRegion raw = client.acquire("half_made", MessageRing.regionLength(capacity)))
         {
@@ -261,7 +261,7 @@ class MessageRingTest
     @Test
     void readReturnsNothingOnlyWhenNothingIsPendingEvenAcrossTheWrap()
     {
-        try (TestDaemon daemon = TestDaemon.start();
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
             RegistryClient client = client(daemon);
             MessageRing ring = MessageRing.oneToOne(client, "wrap", 1024);
             RingConsumer consumer = ring.consumer())
@@ -282,7 +282,7 @@ class MessageRingTest
         }
     }
 
-    static RegistryClient client(final TestDaemon daemon)
+    static RegistryClient client(final EmbeddedDaemon daemon)
     {
         return RegistryClient.builder().socketPath(daemon.socket()).timeout(Duration.ofSeconds(10)).build();
     }

@@ -1,12 +1,12 @@
 package io.zerocp.daemon.fuzz;
 
-import io.zerocp.daemon.testkit.ChildJvm;
-import io.zerocp.daemon.testkit.DatagramFuzzer;
-import io.zerocp.daemon.testkit.FuzzClient;
-import io.zerocp.daemon.testkit.FuzzSetup;
-import io.zerocp.daemon.testkit.RawClient;
-import io.zerocp.daemon.testkit.TestDirs;
-import io.zerocp.daemon.testkit.TestTokens;
+import io.zerocp.testkit.ChildJvm;
+import io.zerocp.testkit.DatagramFuzzer;
+import io.zerocp.testkit.FuzzClient;
+import io.zerocp.testkit.FuzzSetup;
+import io.zerocp.testkit.RawClient;
+import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TestTokens;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,4 +1,4 @@
-package io.zerocp.daemon.testkit;
+package io.zerocp.testkit;
 
 import org.newsclub.net.unix.AFUNIXDatagramChannel;
 import org.newsclub.net.unix.AFUNIXSocketAddress;

@@ -1,4 +1,4 @@
-package io.zerocp.daemon.testkit;
+package io.zerocp.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.zerocp.api.ErrorReply;

@@ -1,4 +1,4 @@
-package io.zerocp.daemon.testkit;
+package io.zerocp.testkit;
 
 import io.zerocp.api.RegionNames;
 

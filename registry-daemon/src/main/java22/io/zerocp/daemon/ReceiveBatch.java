@@ -1,0 +1,334 @@
+package io.zerocp.daemon;
+
+import io.zerocp.api.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+
+import static io.zerocp.daemon.NativeCalls.align8;
+import static io.zerocp.daemon.NativeCalls.closeQuietly;
+import static io.zerocp.daemon.Syscalls.*;
+import static io.zerocp.daemon.Transport.DROPPED;
+import static io.zerocp.daemon.Transport.UNKNOWN_ID;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The receiving half of the native transport: one {@code recvmmsg} fills up to {@link NativeTransport#BATCH} message
+ * headers, and {@link #next()} hands them out one at a time with the sender's address (taken with the exact length the
+ * kernel reports, {@code msg_namelen}: {@code \0a} and {@code \0a\0} are two sockets, so they are two clients) and its
+ * kernel credentials and pidfd from the ancillary data.
+ * <p>
+ * All native memory is allocated once; nothing here allocates per request (a sender's address is looked up through a
+ * flyweight in a table of the addresses seen, which only a new address grows). Conductor thread only.
+ */
+final class ReceiveBatch
+{
+    /** The transport's logger: operators know these lines by it. */
+    private static final Logger LOG = LoggerFactory.getLogger(NativeTransport.class);
+
+    private static final int BATCH = NativeTransport.BATCH;
+    private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
+    private static final int IN_DATA_STRIDE = align8(RECEIVE_CAPACITY);
+    private static final int NAME_STRIDE = align8(SOCKADDR_UN_SIZE);
+    /** Credentials (32) and a pidfd (24), plus room for descriptors a hostile sender attaches (they are closed). */
+    private static final int IN_CONTROL = 256;
+    /** Addresses remembered for allocation-free look-ups; past this the table starts again (a flood of names). */
+    private static final int MAX_INTERNED_ADDRESSES = 1 << 16;
+
+    private final int fd;
+    private final MemorySegment errno;
+    private final MemorySegment inHeaders;
+    private final MemorySegment inIov;
+    private final MemorySegment names;
+    private final MemorySegment inData;
+    private final MemorySegment inControl;
+    private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
+    private final ClientAddress lookup = ClientAddress.flyweight(SUN_PATH_LENGTH);
+    private final HashMap<ClientAddress, ClientAddress> addresses = new HashMap<>();
+
+    private int received;
+    private int cursor;
+    private int slot = -1;
+    private ClientAddress senderKey;
+    private int senderPid = UNKNOWN_ID;
+    private int senderUid = UNKNOWN_ID;
+    private int senderGid = UNKNOWN_ID;
+    private int senderPidfd = -1;
+    private long unboundSenders;
+    private long truncatedControls;
+    private long receiveErrors;
+
+    /**
+     * @param arena the transport's arena (it closes it).
+     * @param errno the conductor thread's errno capture segment.
+     * @param fd    the socket.
+     */
+    ReceiveBatch(final Arena arena, final MemorySegment errno, final int fd)
+    {
+        this.fd = fd;
+        this.errno = errno;
+        inHeaders = arena.allocate(MMSGHDR.byteSize() * BATCH, 8);
+        inIov = arena.allocate(IOVEC.byteSize() * BATCH, 8);
+        names = arena.allocate((long)NAME_STRIDE * BATCH, 8);
+        inData = arena.allocate((long)IN_DATA_STRIDE * BATCH, 8);
+        inControl = arena.allocate((long)IN_CONTROL * BATCH, 8);
+        for (int i = 0; i < BATCH; i++)
+        {
+            final long header = i * MMSGHDR.byteSize();
+            final long iov = i * IOVEC.byteSize();
+            inIov.set(ADDRESS, iov + IOV_BASE, inData.asSlice((long)i * IN_DATA_STRIDE));
+            inIov.set(JAVA_LONG, iov + IOV_LEN, RECEIVE_CAPACITY);
+            inHeaders.set(ADDRESS, header + MSG_NAME, names.asSlice((long)i * NAME_STRIDE));
+            inHeaders.set(ADDRESS, header + MSG_IOV, inIov.asSlice(iov));
+            inHeaders.set(JAVA_LONG, header + MSG_IOVLEN, 1);
+            inHeaders.set(ADDRESS, header + MSG_CONTROL, inControl.asSlice((long)i * IN_CONTROL));
+        }
+    }
+
+    /** @return whether datagrams of the last batch are still to be handed out. */
+    boolean hasPending()
+    {
+        return cursor < received;
+    }
+
+    /**
+     * Starts a new batch: reads what is queued when {@code readable}, else nothing.
+     *
+     * @return the datagrams read (0 when none was queued or the kernel refused).
+     */
+    int refill(final boolean readable)
+    {
+        cursor = 0;
+        received = readable ? receiveBatch() : 0;
+        return received;
+    }
+
+    /**
+     * Makes the next datagram of the batch the current one (call only while {@link #hasPending()}): its sender's
+     * credentials and address, its bytes in {@link #requestBytes()}.
+     *
+     * @return its length ({@code > MAX_REQUEST_LENGTH} when cut), or {@link Transport#DROPPED} for an unbound sender.
+     */
+    int next()
+    {
+        slot = cursor++;
+        final long header = slot * MMSGHDR.byteSize();
+        final int nameLength = inHeaders.get(JAVA_INT, header + MSG_NAMELEN);
+        final int length = inHeaders.get(JAVA_INT, header + MSG_LEN);
+        final int flags = inHeaders.get(JAVA_INT, header + MSG_FLAGS);
+        readControl(slot, inHeaders.get(JAVA_LONG, header + MSG_CONTROLLEN), flags);
+        if (nameLength <= SUN_PATH_OFFSET || nameLength > SOCKADDR_UN_SIZE)
+        {
+            // Unbound: the kernel gives no address (length 0, or just the family), so there is nowhere to reply.
+            if (unboundSenders++ == 0)
+            {
+                LOG.warn("dropped a request from an unbound socket (pid {}): clients must bind to get replies",
+                    senderPid);
+            }
+            return DROPPED;
+        }
+        senderKey = intern(slot, nameLength);
+        final int copied = Math.min(Math.max(length, 0), RECEIVE_CAPACITY);
+        MemorySegment.copy(inData, JAVA_BYTE, (long)slot * IN_DATA_STRIDE, requestBytes, 0, copied);
+        return (flags & MSG_TRUNC) != 0 ? RECEIVE_CAPACITY : copied;
+    }
+
+    /** @return the native address of the current datagram's sender address, for a reply's {@code msg_name}. */
+    long senderName()
+    {
+        return names.address() + (long)slot * NAME_STRIDE;
+    }
+
+    /** @return the length of the current datagram's sender address, for a reply's {@code msg_namelen}. */
+    int senderNameLength()
+    {
+        return inHeaders.get(JAVA_INT, slot * MMSGHDR.byteSize() + MSG_NAMELEN);
+    }
+
+    private int receiveBatch()
+    {
+        for (int i = 0; i < BATCH; i++)
+        {
+            final long header = i * MMSGHDR.byteSize();
+            inHeaders.set(JAVA_INT, header + MSG_NAMELEN, SOCKADDR_UN_SIZE);
+            inHeaders.set(JAVA_LONG, header + MSG_CONTROLLEN, IN_CONTROL);
+            inHeaders.set(JAVA_INT, header + MSG_FLAGS, 0);
+        }
+        while (true)
+        {
+            final int n = recvmmsg();
+            if (n >= 0)
+            {
+                return n;
+            }
+            final int e = Syscalls.errno(errno);
+            if (e == EINTR)
+            {
+                continue;
+            }
+            if (e == EAGAIN)
+            {
+                return 0;
+            }
+            // Nothing the kernel says here should stop the daemon; say so rarely, not once per datagram.
+            if (Long.bitCount(++receiveErrors) == 1)
+            {
+                LOG.warn("recvmmsg failed ({} time(s) so far): {}", receiveErrors, describe(e));
+            }
+            return 0;
+        }
+    }
+
+    // The request path calls the kernel without errno capture (see Syscalls.RECVMMSG_FAST); a -1 is asked again
+    // through the capturing handle, whose errno then says why.
+
+    private int recvmmsg()
+    {
+        try
+        {
+            final int n = (int)RECVMMSG_FAST.invokeExact(fd, inHeaders, BATCH, MSG_DONTWAIT | MSG_CMSG_CLOEXEC,
+                MemorySegment.NULL);
+            return n >= 0 ? n : (int)RECVMMSG.invokeExact(errno, fd, inHeaders, BATCH,
+                MSG_DONTWAIT | MSG_CMSG_CLOEXEC, MemorySegment.NULL);
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("recvmmsg", t);
+        }
+    }
+
+    /** Reads the credentials and pidfd of one datagram; closes any descriptor a sender attached itself. */
+    private void readControl(final int slot, final long controlLength, final int flags)
+    {
+        senderPid = UNKNOWN_ID;
+        senderUid = UNKNOWN_ID;
+        senderGid = UNKNOWN_ID;
+        senderPidfd = -1;
+        final long start = (long)slot * IN_CONTROL;
+        final long end = start + Math.min(Math.max(controlLength, 0), IN_CONTROL);
+        long at = start;
+        while (at + CMSG_HEADER <= end)
+        {
+            final long length = inControl.get(JAVA_LONG, at);
+            if (length < CMSG_HEADER || at + length > end)
+            {
+                break; // malformed or cut: trust nothing past here
+            }
+            final int level = inControl.get(JAVA_INT, at + CMSG_LEVEL);
+            final int type = inControl.get(JAVA_INT, at + CMSG_TYPE);
+            final long data = at + CMSG_HEADER;
+            final long dataLength = length - CMSG_HEADER;
+            if (level == SOL_SOCKET)
+            {
+                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE && inControl.get(JAVA_INT, data) > 0)
+                {
+                    // pid 0: the datagram was queued before SO_PASSCRED was set (a socket passed by a supervisor
+                    // that did not set it), so the kernel attached nothing: this one datagram has no credentials.
+                    senderPid = inControl.get(JAVA_INT, data);
+                    senderUid = inControl.get(JAVA_INT, data + 4);
+                    senderGid = inControl.get(JAVA_INT, data + 8);
+                }
+                else if (type == SCM_PIDFD && dataLength >= 4)
+                {
+                    closeQuietly(senderPidfd);
+                    senderPidfd = inControl.get(JAVA_INT, data);
+                }
+                else if (type == SCM_RIGHTS)
+                {
+                    for (long d = data; d + 4 <= data + dataLength; d += 4)
+                    {
+                        closeQuietly(inControl.get(JAVA_INT, d)); // nobody sends the daemon descriptors
+                    }
+                }
+            }
+            at += align8(length);
+        }
+        if ((flags & MSG_CTRUNC) != 0 && Long.bitCount(++truncatedControls) == 1)
+        {
+            LOG.warn("a datagram's ancillary data was cut ({} so far): a sender attached descriptors",
+                truncatedControls);
+        }
+    }
+
+    private ClientAddress intern(final int slot, final int nameLength)
+    {
+        final long name = (long)slot * NAME_STRIDE + SUN_PATH_OFFSET;
+        final int pathLength = nameLength - SUN_PATH_OFFSET;
+        final byte[] buffer = lookup.buffer();
+        final boolean abstractName = names.get(JAVA_BYTE, name) == 0;
+        final int length;
+        if (abstractName)
+        {
+            length = pathLength - 1; // every byte after the leading NUL, trailing NULs included
+            MemorySegment.copy(names, JAVA_BYTE, name + 1, buffer, 0, length);
+        }
+        else
+        {
+            int end = 0;
+            while (end < pathLength && names.get(JAVA_BYTE, name + end) != 0)
+            {
+                end++;
+            }
+            length = end; // a path ends at its NUL, whatever length the sender bound it with
+            MemorySegment.copy(names, JAVA_BYTE, name, buffer, 0, length);
+        }
+        lookup.wrap(length, abstractName);
+        ClientAddress key = addresses.get(lookup);
+        if (null == key)
+        {
+            if (addresses.size() >= MAX_INTERNED_ADDRESSES)
+            {
+                addresses.clear();
+            }
+            key = lookup.copy();
+            addresses.put(key, key);
+        }
+        return key;
+    }
+
+    /** Closes the current sender's pidfd unless it was taken. */
+    void releaseSender()
+    {
+        closeQuietly(senderPidfd);
+        senderPidfd = -1;
+    }
+
+    byte[] requestBytes()
+    {
+        return requestBytes;
+    }
+
+    ClientAddress senderKey()
+    {
+        return senderKey;
+    }
+
+    int senderPid()
+    {
+        return senderPid;
+    }
+
+    int senderUid()
+    {
+        return senderUid;
+    }
+
+    int senderGid()
+    {
+        return senderGid;
+    }
+
+    /** @return the current sender's pidfd, now the caller's to close, or -1. */
+    int takeSenderPidfd()
+    {
+        final int taken = senderPidfd;
+        senderPidfd = -1;
+        return taken;
+    }
+}
