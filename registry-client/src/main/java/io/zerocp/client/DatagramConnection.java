@@ -138,43 +138,49 @@ final class DatagramConnection implements AutoCloseable
         final int retries)
     {
         long backoff = FIRST_BACKOFF_NS;
-        IOException lastFailure = null;
+        final SendRetry unsent = new SendRetry(daemonSocket, request, timeoutNs);
         discardDescriptor();
         drain();
-        for (int attempt = 0; ; attempt++)
+        for (int attempt = 0; ; )
         {
             boolean sent = false;
             try
             {
                 sent = send(request);
+                if (!sent)
+                {
+                    unsent.queueFull();
+                }
             }
             catch (final IOException ex)
             {
-                lastFailure = ex; // no socket file, or nobody bound to it: the daemon is down or restarting
+                unsent.down(ex); // no socket file, or nobody bound to it: the daemon is down or restarting
+            }
+            if (!sent)
+            {
+                // Not a resend (nothing went out): try again soon, within the deadline, however many times fit.
+                sleepUntil(Math.min(deadline, System.nanoTime() + unsent.nextPauseNs()));
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    throw unsent.failure();
+                }
+                continue;
             }
 
             // The last attempt waits out the whole timeout; earlier ones only their backoff before resending.
             final long waitUntil = attempt >= retries ? deadline : Math.min(deadline, System.nanoTime() + backoff);
-            if (sent)
+            final String reply = awaitReply(plausible, request.startsWith("GET_SHM_FD"), waitUntil);
+            if (null != reply)
             {
-                final String reply = awaitReply(plausible, request.startsWith("GET_SHM_FD"), waitUntil);
-                if (null != reply)
-                {
-                    return reply;
-                }
+                return reply;
             }
-            else
-            {
-                sleepUntil(waitUntil);
-            }
-
             if (System.nanoTime() - deadline >= 0 || attempt >= retries)
             {
                 throw new RegistryUnavailableException("no zerocpd answered '" + Replies.printable(request) +
                     "' at " + daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) + " ms (" +
-                    (attempt + 1) + " attempt(s)" + (null != lastFailure ? ", last error: " +
-                    lastFailure.getMessage() : "") + ")", lastFailure);
+                    (attempt + 1) + " attempt(s)" + unsent.history() + ")", unsent.lastFailure());
             }
+            attempt++;
             backoff = Math.min(backoff * 2, MAX_BACKOFF_NS);
         }
     }

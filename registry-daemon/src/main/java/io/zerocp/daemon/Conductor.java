@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one thread that owns the registry. Each duty cycle answers the pending requests, applies the liveness events
@@ -30,6 +31,8 @@ final class Conductor implements Runnable
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
     private volatile boolean running = true;
+    private volatile HandoverPause pauseRequest;
+    private volatile boolean handedOver;
 
     /**
      * @param onStop runs on the conductor thread when the loop ends (closes the socket and the rest).
@@ -66,7 +69,33 @@ final class Conductor implements Runnable
         {
             while (running)
             {
-                if (doWork() == 0 && running)
+                final HandoverPause pause = pauseRequest;
+                if (null != pause && handler.creations().underWay())
+                {
+                    // A region being made is finished and answered first (its file worker must be idle before the
+                    // journal is the successor's); no new request is read meanwhile, they queue in the kernel.
+                    if (runTasks() == 0)
+                    {
+                        LockSupport.parkNanos(200_000);
+                    }
+                    transport.flush();
+                    continue;
+                }
+                if (null != pause)
+                {
+                    // Between duty cycles: every request taken was answered (flushed) and journaled. Nothing is left
+                    // in the native transport's receive batch either: a burst is two whole batches or ends on an
+                    // empty receive.
+                    final boolean over = pause.holdConductor();
+                    pauseRequest = null;
+                    if (over)
+                    {
+                        handedOver = true;
+                        break;
+                    }
+                    continue;
+                }
+                if (doWork() == 0 && running && null == pauseRequest)
                 {
                     transport.awaitReadable(idleMs());
                 }
@@ -160,19 +189,7 @@ final class Conductor implements Runnable
             work++;
         }
 
-        Runnable task;
-        while (null != (task = inbox.pollTask()))
-        {
-            try
-            {
-                task.run();
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.error("task failed", ex);
-            }
-            work++;
-        }
+        work += runTasks();
 
         work += registry.expireLeases();
         work += registry.reapDue(nanoClock.nanoTime());
@@ -226,10 +243,50 @@ final class Conductor implements Runnable
         }
     }
 
+    private int runTasks()
+    {
+        int work = 0;
+        Runnable task;
+        while (null != (task = inbox.pollTask()))
+        {
+            try
+            {
+                task.run();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.error("task failed", ex);
+            }
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Asks the loop to stop reading after the duty cycle in hand and to hold still for a handover (see
+     * {@link HandoverPause}). Safe from any thread.
+     */
+    void pauseForHandover(final HandoverPause pause)
+    {
+        pauseRequest = pause;
+        transport.wakeup();
+    }
+
+    /** @return whether the loop ended by handing the socket to a successor (its files are the successor's now). */
+    boolean handedOver()
+    {
+        return handedOver;
+    }
+
     /** Asks the loop to finish the request in hand and stop. Safe from any thread, and twice. */
     void stop()
     {
         running = false;
+        final HandoverPause pause = pauseRequest;
+        if (null != pause)
+        {
+            pause.takeBack();
+        }
         transport.wakeup();
     }
 

@@ -44,16 +44,33 @@ public final class Daemon implements AutoCloseable
      */
     public static Daemon start(final DaemonConfig config) throws DaemonStartException
     {
-        final Daemon daemon = create(new DaemonContext(config));
+        return start(config, false);
+    }
+
+    /**
+     * @param replace take the socket over from the daemon serving it now ({@code --replace}, see
+     *                {@link HandoverServer}) instead of binding it.
+     */
+    public static Daemon start(final DaemonConfig config, final boolean replace) throws DaemonStartException
+    {
+        final Daemon daemon = create(new DaemonContext(config), replace);
         daemon.thread.start();
         return daemon;
+    }
+
+    static Daemon create(final DaemonContext context) throws DaemonStartException
+    {
+        return create(context, false);
     }
 
     /**
      * Concludes the context (every configuration check, before anything is created), makes the directories, takes
      * the locks, restores the state and binds the socket. A start that fails leaves nothing it created behind.
+     * With {@code replace}, the running daemon is asked for its socket first: it pauses and lets go of the locks,
+     * this one takes them, restores the state the other journaled, adopts the socket and confirms; if anything fails
+     * before the confirmation, the other one takes its socket back and serves on.
      */
-    static Daemon create(final DaemonContext context) throws DaemonStartException
+    static Daemon create(final DaemonContext context, final boolean replace) throws DaemonStartException
     {
         try
         {
@@ -81,13 +98,28 @@ public final class Daemon implements AutoCloseable
                 LOG.warn("shm dir {}: {}; other users can rename and delete region files in it (chmod +t {} or " +
                     "chmod go-w {})", config.shmDir, unsafe, config.shmDir, config.shmDir);
             }
+            if (replace)
+            {
+                // Logged before the pause, which then finds the logging (and the classes) ready.
+                LOG.info("--replace: asking the daemon of {} for its socket", config.stateDir);
+                Replacement.warmUp();
+            }
+            final Replacement replacement = replace ? Replacement.request(config.stateDir) : null;
+            if (null != replacement)
+            {
+                resources.add(replacement); // closed last: the predecessor takes back what this one let go
+            }
             created.fileUnlessPresent(context.socketLockPath());
-            resources.add(0, InstanceLock.acquire(context.socketLockPath(), "socket " + config.socketPath));
             // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.
             Files.setPosixFilePermissions(config.stateDir, FileModes.parse("0700"));
             final Path stateLock = config.stateDir.resolve("lock");
             created.fileUnlessPresent(stateLock);
-            resources.add(0, InstanceLock.acquire(stateLock, "state directory " + config.stateDir));
+            final DaemonLocks locks = null == replacement ?
+                DaemonLocks.acquire(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                    "state directory " + config.stateDir) :
+                DaemonLocks.acquireWithin(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                    "state directory " + config.stateDir, 2_000);
+            resources.add(0, locks);
 
             created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME));
             created.fileUnlessPresent(config.stateDir.resolve(StateJournal.FILE_NAME + JournalFile.SPARE_SUFFIX));
@@ -99,17 +131,25 @@ public final class Daemon implements AutoCloseable
                     "create and open regions (see docs/security.md)", config.socketPath);
             }
             final Transport transport = Transports.open(config.transport, config.socketPath, config.socketMode,
+                null != replacement ? replacement.socketFd() :
                 SocketActivation.inheritedSocket(System.getenv(), ProcessHandle.current().pid()));
             resources.add(0, transport); // until the conductor owns it
             core.watcher.usePidfds(transport);
 
-            final List<AutoCloseable> closeOnStop = new ArrayList<>(resources);
-            final Conductor conductor = new Conductor(core, transport, () -> closeAll(closeOnStop));
+            final DaemonShutdown stopping = new DaemonShutdown(config, transport, core, locks);
+            final Conductor conductor = new Conductor(core, transport, stopping::run);
+            stopping.conductor = conductor;
+            if (null != replacement)
+            {
+                replacement.confirm(); // from its answer on, the predecessor never reads again
+                LOG.info("took the socket over from pid {} (--replace)", replacement.predecessorPid());
+            }
+            stopping.startHandoverServer();
             if (config.metricsPort > 0)
             {
-                // Named only here: the library's classes load only when a port is set.
-                closeOnStop.add(1, MetricsEndpoint.start(config.metricsPort, context.counters(),
-                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top)));
+                // Named only here: the library's classes load only when a port is set. After a handover the
+                // predecessor may hold the port a moment longer.
+                stopping.metrics = startMetrics(context, conductor, core, null == replacement ? 0 : 2_000);
             }
             core.watcher.start();
             created.keep();
@@ -135,7 +175,39 @@ public final class Daemon implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw failed(resources, created, "cannot start: " + ex, false);
+            throw failed(resources, created, null != ex.getMessage() && ex.getMessage().startsWith("--replace") ?
+                ex.getMessage() : "cannot start: " + ex, false);
+        }
+    }
+
+    private static MetricsEndpoint startMetrics(
+        final DaemonContext context, final Conductor conductor, final DaemonCore core, final long retryMs)
+        throws IOException
+    {
+        final long deadline = System.nanoTime() + retryMs * 1_000_000L;
+        while (true)
+        {
+            try
+            {
+                return MetricsEndpoint.start(context.config().metricsPort, context.counters(),
+                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top));
+            }
+            catch (final IOException ex)
+            {
+                if (System.nanoTime() - deadline > 0)
+                {
+                    throw ex;
+                }
+                try
+                {
+                    Thread.sleep(20);
+                }
+                catch (final InterruptedException ie)
+                {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+            }
         }
     }
 

@@ -71,6 +71,20 @@ final class DaemonCore implements AutoCloseable
     }
 
     /**
+     * Closes the journal and stops the watcher without writing anything: the journal is a successor's now
+     * ({@code --replace}; the conductor paused only once no creation was under way, so the file worker is idle).
+     * Safe to call twice.
+     */
+    void closeHandedOver()
+    {
+        if (!closed)
+        {
+            closed = true;
+            CloseHelper.quietCloseAll(worker, journal, watcher);
+        }
+    }
+
+    /**
      * Stops the file worker and undoes the creations never answered, writes the journal out as the current state,
      * then closes it and stops the watcher. Conductor thread (or the stepped driver's). Safe to call twice.
      */

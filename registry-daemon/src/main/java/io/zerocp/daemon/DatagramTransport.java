@@ -54,6 +54,7 @@ final class DatagramTransport implements Transport
     private ClientAddress senderKey;
     private long unboundSenders;
     private boolean closed;
+    private boolean keepFiles;
 
     private DatagramTransport(
         final Path socketPath,
@@ -92,6 +93,8 @@ final class DatagramTransport implements Transport
             org.newsclub.net.unix.FileDescriptorCast.unsafeUsing(fd).as(AFUNIXDatagramChannel.class);
         // A channel cast from a descriptor deletes its bound file on close (measured): the file is the supervisor's.
         channel.setDeleteOnClose(false);
+        // Nor may closing it shut the socket down (junixsocket does by default): other processes serve it too.
+        channel.setShutdownOnClose(false);
         final AFUNIXSocketAddress bound = (AFUNIXSocketAddress)channel.getLocalAddress();
         if (null == bound || !bound.hasFilename() || !bound.getFile().toPath().toAbsolutePath().equals(socketPath))
         {
@@ -425,6 +428,26 @@ final class DatagramTransport implements Transport
     }
 
     @Override
+    public int socketDescriptor()
+    {
+        try
+        {
+            return org.newsclub.net.unix.FileDescriptorCast.using(channel.getFileDescriptor()).as(Integer.class);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read the socket's descriptor number", ex);
+        }
+    }
+
+    @Override
+    public void release()
+    {
+        keepFiles = true;
+        close();
+    }
+
+    @Override
     public void close()
     {
         if (closed)
@@ -432,7 +455,16 @@ final class DatagramTransport implements Transport
             return;
         }
         closed = true;
+        if (keepFiles)
+        {
+            channel.setDeleteOnClose(false); // the successor serves this file now
+            channel.setShutdownOnClose(false); // and this very socket: a shutdown would end it for both
+        }
         CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
+        if (keepFiles)
+        {
+            return;
+        }
         try
         {
             if (ownsSocketFile)

@@ -146,6 +146,12 @@ final class RegionCreations
         return pending.get(key);
     }
 
+    /** @return whether a creation is under way (queued, being made, or made and not yet answered). */
+    boolean underWay()
+    {
+        return !pending.isEmpty();
+    }
+
     /** @return bytes of the creations under way (counted against {@code open-max-bytes}). */
     long pendingBytes()
     {

@@ -93,6 +93,15 @@ interface Transport extends Sender, AutoCloseable
     /** @return a short name for logs and {@code STATS}: "native" or "junixsocket". */
     String name();
 
+    /** @return the socket's descriptor number, to hand to a successor ({@code zerocpd --replace}). */
+    int socketDescriptor();
+
+    /**
+     * Closes this process's descriptors and removes no file: the socket (and its side name) now belong to a
+     * successor that adopted it. Safe twice, and after {@link #close()}.
+     */
+    void release();
+
     /** Closes the socket and removes its file. Safe twice. */
     @Override
     void close();

@@ -54,6 +54,11 @@ public final class Zerocpd implements Callable<Integer>
         description = "auto (default: native on JDK 22+, else junixsocket), native or junixsocket.")
     String transport;
 
+    @Option(names = "--replace",
+        description = "Take the socket over from the zerocpd serving it now (same --state-dir), with no gap: it " +
+            "stops reading, passes the socket and exits once this one serves; if this one fails first, it serves on.")
+    boolean replace;
+
     @Override
     public Integer call() throws Exception
     {
@@ -78,7 +83,7 @@ public final class Zerocpd implements Callable<Integer>
         final Daemon daemon;
         try
         {
-            daemon = Daemon.start(daemonConfig);
+            daemon = Daemon.start(daemonConfig, replace);
             running.set(daemon);
         }
         catch (final Daemon.DaemonStartException ex)

@@ -72,6 +72,8 @@ final class NativeTransport implements Transport
 
     /** Whether the socket may have datagrams queued: false after a short batch, until epoll says otherwise. */
     private boolean socketReadable = true;
+    /** Set by {@link #release()}: the files are a successor's now. */
+    private boolean keepFiles;
 
     private NativeTransport(
         final Path socketPath,
@@ -314,6 +316,19 @@ final class NativeTransport implements Transport
     }
 
     @Override
+    public int socketDescriptor()
+    {
+        return fd;
+    }
+
+    @Override
+    public void release()
+    {
+        keepFiles = true;
+        close();
+    }
+
+    @Override
     public void close()
     {
         if (!waiter.markClosed())
@@ -326,6 +341,10 @@ final class NativeTransport implements Transport
         waiter.closeDescriptors();
         processes.close(); // the watched pidfds are closed by their owners' unwatch, or with the process
         arena.close();
+        if (keepFiles)
+        {
+            return;
+        }
         try
         {
             if (ownsSocketFile)

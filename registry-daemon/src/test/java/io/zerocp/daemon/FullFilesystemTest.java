@@ -217,7 +217,8 @@ class FullFilesystemTest
         }
         state.sort(null);
         assertFalse(state.contains(StateJournal.FILE_NAME + ".tmp"), state.toString());
-        assertTrue(List.of("lock", "registry.journal", "registry.journal.spare").containsAll(state), state.toString());
+        assertTrue(List.of("lock", "registry.journal", "registry.journal.spare", HandoverServer.FILE_NAME)
+            .containsAll(state), state.toString());
         assertTrue(state.contains("registry.journal.spare"), "the spare was made again: " + state);
     }
 
