@@ -58,6 +58,47 @@ final class RegionMapper
         this.connection = connection;
     }
 
+    /**
+     * Maps what a reply to {@code request} names: by descriptor when the client asks for descriptors (the mapping
+     * owns it then), else by path. A descriptor that came unasked is closed.
+     *
+     * @throws RegistryException when the reply cannot be mapped (the caller gives the daemon's hold back).
+     */
+    Mapping map(
+        final String name, final String request, final String reply, final FileDescriptor descriptor,
+        final boolean readOnly)
+    {
+        FileDescriptor unused = descriptor;
+        try
+        {
+            if (!settings.descriptors())
+            {
+                return mapPath(name, reply, readOnly);
+            }
+            if (null == descriptor)
+            {
+                throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
+            }
+            unused = null; // the mapping owns it now
+            return mapDescriptor(name, reply, descriptor, readOnly);
+        }
+        catch (final RegistryException ex)
+        {
+            throw ex;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
+        }
+        finally
+        {
+            if (null != unused)
+            {
+                DatagramConnection.closeDescriptor(unused);
+            }
+        }
+    }
+
     /** Maps the file at the path {@code reply} names. */
     Mapping mapPath(final String name, final String reply, final boolean readOnly) throws IOException
     {

@@ -190,44 +190,19 @@ public final class RegistryClient implements AutoCloseable
         final boolean heldBefore = holds.contains(name);
         final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
             request);
-        FileDescriptor descriptor = connection.takeDescriptor();
         final RegionMapper.Mapping mapping;
         try
         {
-            if (settings.descriptors())
-            {
-                if (null == descriptor)
-                {
-                    throw new RegistryException(null, "zerocpd answered " + request + " without a descriptor");
-                }
-                final FileDescriptor owned = descriptor;
-                descriptor = null; // the mapping owns it now
-                mapping = mapper.mapDescriptor(name, reply, owned, readOnly);
-            }
-            else
-            {
-                mapping = mapper.mapPath(name, reply, readOnly);
-            }
+            mapping = mapper.map(name, request, reply, connection.takeDescriptor(), readOnly);
         }
-        catch (final IOException | RuntimeException ex)
+        catch (final RegistryException ex)
         {
             // The daemon recorded a hold for this request; give it back unless this client held the name already.
             if (null != lease && !heldBefore && !holds.contains(name))
             {
                 releaseQuietly(name);
             }
-            if (ex instanceof RegistryException)
-            {
-                throw (RegistryException)ex;
-            }
-            throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
-        }
-        finally
-        {
-            if (null != descriptor)
-            {
-                DatagramConnection.closeDescriptor(descriptor); // a descriptor nobody asked for
-            }
+            throw ex;
         }
         if (null != lease)
         {
