@@ -6,12 +6,12 @@ import io.zerocp.testkit.ChildJvm;
 import io.zerocp.testkit.RawClient;
 import io.zerocp.testkit.ShmDirAssertions;
 import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TmpfsMount;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real zerocpd (child JVM) whose shm dir and state journal are on a small tmpfs the test mounts: regions fill it,
@@ -43,27 +42,31 @@ class FullFilesystemTest
     private final ObjectMapper mapper = new ObjectMapper();
     private final long pid = ProcessHandle.current().pid();
     private TestDirs dirs;
+    private TmpfsMount tmpfs;
     private Path mountPoint;
-    private boolean mounted;
 
     @BeforeEach
     void mount() throws Exception
     {
         dirs = new TestDirs();
-        mountPoint = Files.createDirectories(dirs.socketDir().resolve("tmpfs"));
-        final String output = run("mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint.toString());
-        assumeTrue(null == output, () -> "skipped: cannot mount a tmpfs (needs root): " + output);
-        mounted = true;
+        tmpfs = TmpfsMount.mount("2m");
+        mountPoint = tmpfs.path();
     }
 
     @AfterEach
     void unmount() throws Exception
     {
-        if (mounted)
+        try
         {
-            assertEquals(null, run("umount", mountPoint.toString()), "umount");
+            if (null != tmpfs)
+            {
+                tmpfs.close();
+            }
         }
-        dirs.close();
+        finally
+        {
+            dirs.close();
+        }
     }
 
     private ChildJvm startDaemon(final Path config) throws Exception
@@ -220,18 +223,5 @@ class FullFilesystemTest
         assertTrue(List.of("lock", "registry.journal", "registry.journal.spare", HandoverServer.FILE_NAME)
             .containsAll(state), state.toString());
         assertTrue(state.contains("registry.journal.spare"), "the spare was made again: " + state);
-    }
-
-    /** @return {@code null} on success, else the command's output. */
-    private static String run(final String... command) throws IOException, InterruptedException
-    {
-        final Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            return "timed out";
-        }
-        return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output.trim();
     }
 }

@@ -3,6 +3,7 @@ package io.zerocp.daemon;
 import io.zerocp.testkit.ChildJvm;
 import io.zerocp.testkit.RawClient;
 import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TmpfsMount;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -93,44 +94,31 @@ class RegionCreationTest
     @Test
     void aRegionTooBigForASmallTmpfsIsNoSpaceLeavesNothingAndOthersAreServed() throws Exception
     {
-        final Path mountPoint = Files.createTempDirectory("zerocp-creation-");
-        try
+        try (TmpfsMount tmpfs = TmpfsMount.mount("64m"))
         {
-            final String mounted = run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mountPoint.toString());
-            assumeTrue(null == mounted, () -> "skipped: cannot mount a tmpfs (needs root): " + mounted);
-            try
+            final Path mountPoint = tmpfs.path();
+            try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(mountPoint)
+                    .journalReserveBytes(DaemonConfig.MIN_JOURNAL_RESERVE_BYTES).openMaxBytes(1L << 40));
+                RawClient a = new RawClient(daemon.socket());
+                RawClient b = new RawClient(daemon.socket());
+                RawClient other = new RawClient(daemon.socket()))
             {
-                try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.shmDir(mountPoint)
-                        .journalReserveBytes(DaemonConfig.MIN_JOURNAL_RESERVE_BYTES).openMaxBytes(1L << 40));
-                    RawClient a = new RawClient(daemon.socket());
-                    RawClient b = new RawClient(daemon.socket());
-                    RawClient other = new RawClient(daemon.socket()))
-                {
-                    assertEquals("ERROR: No space", a.ask("GET_SHM_PATH:huge,size=17179869184"));
-                    assertFalse(Files.exists(mountPoint.resolve("huge_shm")));
-                    // Two that each fit but not together: made one after the other, the second finds no room.
-                    a.send("GET_SHM_PATH:first,size=" + (40L << 20));
-                    b.send("GET_SHM_PATH:second,size=" + (40L << 20));
-                    assertEquals("PONG", other.ask("PING"));
-                    final String first = a.receive();
-                    final String second = b.receive();
-                    assertEquals(1, (mountPoint.resolve("first_shm").toString().equals(first) ? 1 : 0) +
-                        (mountPoint.resolve("second_shm").toString().equals(second) ? 1 : 0), first + " / " + second);
-                    final String refused = first.startsWith("ERROR") ? "first" : "second";
-                    assertEquals("ERROR: No space", first.startsWith("ERROR") ? first : second);
-                    assertFalse(Files.exists(mountPoint.resolve(refused + "_shm")), "nothing left behind");
-                    assertEquals("ERROR: No such region", other.ask("GET_SHM_SIZE:" + refused));
-                    assertEquals("PONG", other.ask("PING"));
-                }
+                assertEquals("ERROR: No space", a.ask("GET_SHM_PATH:huge,size=17179869184"));
+                assertFalse(Files.exists(mountPoint.resolve("huge_shm")));
+                // Two that each fit but not together: made one after the other, the second finds no room.
+                a.send("GET_SHM_PATH:first,size=" + (40L << 20));
+                b.send("GET_SHM_PATH:second,size=" + (40L << 20));
+                assertEquals("PONG", other.ask("PING"));
+                final String first = a.receive();
+                final String second = b.receive();
+                assertEquals(1, (mountPoint.resolve("first_shm").toString().equals(first) ? 1 : 0) +
+                    (mountPoint.resolve("second_shm").toString().equals(second) ? 1 : 0), first + " / " + second);
+                final String refused = first.startsWith("ERROR") ? "first" : "second";
+                assertEquals("ERROR: No space", first.startsWith("ERROR") ? first : second);
+                assertFalse(Files.exists(mountPoint.resolve(refused + "_shm")), "nothing left behind");
+                assertEquals("ERROR: No such region", other.ask("GET_SHM_SIZE:" + refused));
+                assertEquals("PONG", other.ask("PING"));
             }
-            finally
-            {
-                assertNull(run("umount", mountPoint.toString()), "umount");
-            }
-        }
-        finally
-        {
-            TestDirs.deleteTree(mountPoint);
         }
     }
 
@@ -368,18 +356,5 @@ class RegionCreationTest
         {
             client.channel().configureBlocking(true);
         }
-    }
-
-    /** @return {@code null} on success, else the command's output. */
-    private static String run(final String... command) throws IOException, InterruptedException
-    {
-        final Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            return "timed out";
-        }
-        return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output.trim();
     }
 }

@@ -5,26 +5,21 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.zerocp.testkit.TestDirs;
+import io.zerocp.testkit.TmpfsMount;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The start-up report of the shm filesystem, over a real 16 MiB tmpfs the test mounts (root only; skipped
@@ -36,17 +31,15 @@ class ShmCapacityCheckTest
     private static final long MIB = 1L << 20;
 
     private TestDirs dirs;
+    private TmpfsMount tmpfs;
     private Path mountPoint;
-    private boolean mounted;
 
     @BeforeEach
     void mount() throws Exception
     {
         dirs = new TestDirs();
-        mountPoint = Files.createDirectories(dirs.socketDir().resolve("tmpfs"));
-        final String output = run("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", mountPoint.toString());
-        assumeTrue(null == output, () -> "skipped: cannot mount a tmpfs (needs root): " + output);
-        mounted = true;
+        tmpfs = TmpfsMount.mount("16m");
+        mountPoint = tmpfs.path();
     }
 
     @AfterEach
@@ -54,9 +47,9 @@ class ShmCapacityCheckTest
     {
         try
         {
-            if (mounted)
+            if (null != tmpfs)
             {
-                assertNull(run("umount", mountPoint.toString()), "umount");
+                tmpfs.close();
             }
         }
         finally
@@ -178,17 +171,5 @@ class ShmCapacityCheckTest
     {
         return events.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage())
             .collect(Collectors.joining("\n"));
-    }
-
-    private static String run(final String... command) throws IOException, InterruptedException
-    {
-        final Process process = new ProcessBuilder(List.of(command)).redirectErrorStream(true).start();
-        final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!process.waitFor(30, TimeUnit.SECONDS))
-        {
-            process.destroyForcibly();
-            return "timed out";
-        }
-        return process.exitValue() == 0 ? null : "exit " + process.exitValue() + ": " + output.trim();
     }
 }
