@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -22,6 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Zerocpd implements Callable<Integer>
 {
     private static final Logger LOG = LoggerFactory.getLogger(Zerocpd.class);
+
+    /** A SIGHUP not yet applied (see handleReloadSignal). */
+    private final AtomicBoolean reloadPending = new AtomicBoolean();
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Socket to bind (default /tmp/shm_daemon.sock).")
     Path socket;
@@ -85,6 +89,10 @@ public final class Zerocpd implements Callable<Integer>
         {
             daemon = Daemon.start(daemonConfig, replace);
             running.set(daemon);
+            if (reloadPending.getAndSet(false))
+            {
+                reload(daemon, overrides);
+            }
         }
         catch (final Daemon.DaemonStartException ex)
         {
@@ -100,36 +108,48 @@ public final class Zerocpd implements Callable<Integer>
         return 0;
     }
 
-    /** SIGHUP re-reads {@code --config} and applies its tokens; a config that does not load changes nothing. */
+    /**
+     * SIGHUP re-reads {@code --config} and applies its tokens; a config that does not load changes nothing. A SIGHUP
+     * during start-up (the socket may answer before {@link Daemon#start} returns) is applied once the daemon is up.
+     */
     private void handleReloadSignal(final AtomicReference<Daemon> running, final ConfigLoader.Overrides overrides)
     {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal ->
         {
+            // Pending first, then look: whichever of this and the start takes the flag reloads, so none is lost.
+            reloadPending.set(true);
             final Daemon daemon = running.get();
             if (null == daemon)
             {
-                LOG.warn("SIGHUP before the daemon was up: ignored");
-                return;
+                LOG.info("SIGHUP during start-up: the config is re-read once the daemon is up");
             }
-            if (null == config)
+            else if (reloadPending.getAndSet(false))
             {
-                LOG.warn("SIGHUP: no --config file to reload; nothing changed");
-                return;
-            }
-            try
-            {
-                daemon.reloadTokens(ConfigLoader.load(config, overrides));
-                LOG.info("SIGHUP: re-read {}; applying its tokens (other settings need a restart)", config);
-            }
-            catch (final ConfigException ex)
-            {
-                LOG.error("SIGHUP: {}; kept the current token policy", ex.getMessage());
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.error("SIGHUP: reload failed; kept the current token policy", ex);
+                reload(daemon, overrides);
             }
         });
+    }
+
+    private void reload(final Daemon daemon, final ConfigLoader.Overrides overrides)
+    {
+        if (null == config)
+        {
+            LOG.warn("SIGHUP: no --config file to reload; nothing changed");
+            return;
+        }
+        try
+        {
+            daemon.reloadTokens(ConfigLoader.load(config, overrides));
+            LOG.info("SIGHUP: re-read {}; applying its tokens (other settings need a restart)", config);
+        }
+        catch (final ConfigException ex)
+        {
+            LOG.error("SIGHUP: {}; kept the current token policy", ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.error("SIGHUP: reload failed; kept the current token policy", ex);
+        }
     }
 
     public static void main(final String[] args)

@@ -4,6 +4,7 @@ import io.zerocp.testkit.ChildJvm;
 import io.zerocp.testkit.RawClient;
 import io.zerocp.testkit.TestDirs;
 import io.zerocp.testkit.TestTokens;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -129,8 +130,17 @@ class PolicyReloadTest
                     TestTokens.entry("audio", audio, "\"allow\": [\"audio_*\", \"video_*\"]") + ", " +
                     TestTokens.entry("video", video, "\"allow\": [\"video_*\"]") + "]}");
                 hangUp(zerocpd);
-                await().atMost(Duration.ofSeconds(30))
-                    .until(() -> shmDir.resolve("video_a_shm").toString().equals(client.ask("GET_SHM_PATH:video_a")));
+                final String[] last = new String[1];
+                try
+                {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> shmDir.resolve("video_a_shm").toString()
+                        .equals(last[0] = client.ask("GET_SHM_PATH:video_a")));
+                }
+                catch (final ConditionTimeoutException ex)
+                {
+                    throw new AssertionError("no reload after SIGHUP; last reply " + last[0] + "; zerocpd printed:\n" +
+                        zerocpd.output(), ex);
+                }
                 assertEquals(shmDir.resolve("audio_a_shm").toString(), client.ask("GET_SHM_PATH:audio_a"),
                     "same session, no new AUTH");
                 assertEquals("OK", videoClient.ask("AUTH:token=" + video));
