@@ -114,7 +114,7 @@ public final class Zerocpd implements Callable<Integer>
      */
     private void handleReloadSignal(final AtomicReference<Daemon> running, final ConfigLoader.Overrides overrides)
     {
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal ->
+        final sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal ->
         {
             // Pending first, then look: whichever of this and the start takes the flag reloads, so none is lost.
             reloadPending.set(true);
@@ -128,6 +128,13 @@ public final class Zerocpd implements Callable<Integer>
                 reload(daemon, overrides);
             }
         });
+        if (previous == sun.misc.SignalHandler.SIG_IGN)
+        {
+            // The JVM keeps an ignored SIGHUP ignored (it was started under nohup, or by a parent that ignores it):
+            // the handler above is never called.
+            LOG.warn("SIGHUP is ignored by this process (started under nohup?): the config cannot be reloaded " +
+                "with a signal; start zerocpd without nohup (systemd, setsid, or a plain background job)");
+        }
     }
 
     private void reload(final Daemon daemon, final ConfigLoader.Overrides overrides)

@@ -139,6 +139,9 @@ public final class ChildJvm implements AutoCloseable
         final List<String> prefix, final String classPath, final Class<?> mainClass, final String... args)
     {
         final List<String> command = new ArrayList<>(prefix);
+        // With SIGHUP at its default: a build started under nohup passes SIGHUP on ignored, and a JVM keeps an
+        // ignored SIGHUP ignored, so a child daemon would never see the reload signal (env execs: same pid).
+        command.addAll(List.of("env", "--default-signal=HUP"));
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmFlags());
         final String transport = System.getProperty("zerocp.transport");
