@@ -28,7 +28,7 @@ final class DaemonContext
      * The longest socket path: the kernel's {@code sun_path} holds 108 bytes with the terminating NUL, and the daemon
      * also binds {@code <socket>.fd}, three bytes longer.
      */
-    static final int MAX_SOCKET_PATH_BYTES = 107 - DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX.length();
+    static final int MAX_SOCKET_PATH_BYTES = 107 - SocketFiles.DESCRIPTOR_SOCKET_SUFFIX.length();
     /** The longest file name (NAME_MAX), which {@code <socket>.lock} must fit. */
     private static final int MAX_FILE_NAME_BYTES = 255;
     static final String LOCK_SUFFIX = ".lock";
@@ -105,7 +105,7 @@ final class DaemonContext
         {
             throw new ConfigException("--socket " + socket + " is " + bytes + " bytes long; choose a path of at most " +
                 MAX_SOCKET_PATH_BYTES + " bytes (the kernel's limit is 107, and zerocpd also binds <socket>" +
-                DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX + ")");
+                SocketFiles.DESCRIPTOR_SOCKET_SUFFIX + ")");
         }
         final Path name = socket.getFileName();
         if (null == name || name.toString().getBytes(StandardCharsets.UTF_8).length + LOCK_SUFFIX.length() >

@@ -94,8 +94,7 @@ final class DaemonShutdown
     /** Holds {@code <socket>.fd} again (clients accept replies from it: nobody else may bind it). */
     private void rebindSideName()
     {
-        final Path side = config.socketPath.toAbsolutePath().resolveSibling(
-            config.socketPath.getFileName() + DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX);
+        final Path side = SocketFiles.descriptorSocket(config.socketPath.toAbsolutePath());
         if (Files.exists(side))
         {
             return; // still the one this process bound (a successor that removed it and failed removes its own)

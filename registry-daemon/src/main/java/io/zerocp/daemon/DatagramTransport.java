@@ -14,9 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Arrays;
 import java.util.Set;
@@ -37,8 +35,6 @@ final class DatagramTransport implements Transport
     private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
 
-    /** Suffix of the bound side channel that sends replies carrying a descriptor. */
-    static final String DESCRIPTOR_SOCKET_SUFFIX = ".fd";
 
     private final Path socketPath;
     private final Path descriptorSocketPath;
@@ -77,7 +73,7 @@ final class DatagramTransport implements Transport
     {
         // Absolute, so the sender address clients see on replies names the socket file however they spelled it.
         final Path socketPath = socket.toAbsolutePath();
-        removeStaleSocket(socketPath);
+        SocketFiles.removeStale(socketPath);
         return serve(socketPath, AFUNIXDatagramChannel.open(), true, mode);
     }
 
@@ -113,9 +109,8 @@ final class DatagramTransport implements Transport
         final Path socketPath, final AFUNIXDatagramChannel channel, final boolean bindMain,
         final Set<PosixFilePermission> mode) throws IOException
     {
-        final Path descriptorSocketPath = socketPath.resolveSibling(
-            socketPath.getFileName() + DESCRIPTOR_SOCKET_SUFFIX);
-        removeStaleSocket(descriptorSocketPath);
+        final Path descriptorSocketPath = SocketFiles.descriptorSocket(socketPath);
+        SocketFiles.removeStale(descriptorSocketPath);
         final AFUNIXDatagramChannel descriptorChannel = AFUNIXDatagramChannel.open();
         try
         {
@@ -144,25 +139,6 @@ final class DatagramTransport implements Transport
             Files.deleteIfExists(descriptorSocketPath);
             throw ex;
         }
-    }
-
-    static void removeStaleSocket(final Path socketPath) throws IOException
-    {
-        final BasicFileAttributes attributes;
-        try
-        {
-            attributes = Files.readAttributes(socketPath, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        }
-        catch (final java.nio.file.NoSuchFileException ex)
-        {
-            return;
-        }
-        if (!attributes.isOther())
-        {
-            throw new IOException(socketPath + " exists and is not a socket; refusing to replace it");
-        }
-        Files.delete(socketPath);
-        LOG.info("replaced stale socket file {}", socketPath);
     }
 
     /**

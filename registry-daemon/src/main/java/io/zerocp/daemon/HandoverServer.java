@@ -67,7 +67,7 @@ final class HandoverServer implements AutoCloseable
         throws IOException
     {
         final Path path = stateDir.resolve(FILE_NAME).toAbsolutePath();
-        DatagramTransport.removeStaleSocket(path);
+        SocketFiles.removeStale(path);
         final AFUNIXServerSocket server = AFUNIXServerSocket.newInstance();
         try
         {

@@ -116,12 +116,11 @@ final class NativeTransport implements Transport
             throw new IOException("the native transport supports Linux on x86_64 and aarch64 only");
         }
         final Path socketPath = socket.toAbsolutePath();
-        final Path descriptorSocketPath = socketPath.resolveSibling(
-            socketPath.getFileName() + DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX);
+        final Path descriptorSocketPath = SocketFiles.descriptorSocket(socketPath);
         final byte[] path = socketAddressBytes(socketPath);
         final byte[] descriptorPath = socketAddressBytes(descriptorSocketPath);
-        DatagramTransport.removeStaleSocket(socketPath);
-        DatagramTransport.removeStaleSocket(descriptorSocketPath);
+        SocketFiles.removeStale(socketPath);
+        SocketFiles.removeStale(descriptorSocketPath);
         int fd = -1;
         int descriptorFd = -1;
         try (Arena setup = Arena.ofConfined())
@@ -158,8 +157,7 @@ final class NativeTransport implements Transport
             throw new IOException("the native transport supports Linux on x86_64 and aarch64 only");
         }
         final Path socketPath = socket.toAbsolutePath();
-        final Path descriptorSocketPath = socketPath.resolveSibling(
-            socketPath.getFileName() + DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX);
+        final Path descriptorSocketPath = SocketFiles.descriptorSocket(socketPath);
         int descriptorFd = -1;
         try (Arena setup = Arena.ofConfined())
         {
@@ -177,7 +175,7 @@ final class NativeTransport implements Transport
                     ": make --socket and the supervisor's socket agree");
             }
             final boolean pidfds = configure(setup, captured, fd);
-            DatagramTransport.removeStaleSocket(descriptorSocketPath);
+            SocketFiles.removeStale(descriptorSocketPath);
             descriptorFd = bindDescriptorName(setup, captured, socketAddressBytes(descriptorSocketPath),
                 descriptorSocketPath, mode);
             LOG.info("serving the socket passed by the supervisor (descriptor {}); it outlives this process", fd);

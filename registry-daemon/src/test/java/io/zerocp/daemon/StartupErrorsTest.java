@@ -120,7 +120,7 @@ class StartupErrorsTest
                 .build()))
             {
                 assertTrue(Files.exists(longest));
-                assertTrue(Files.exists(Paths.get(longest + DatagramTransport.DESCRIPTOR_SOCKET_SUFFIX)));
+                assertTrue(Files.exists(Paths.get(longest + SocketFiles.DESCRIPTOR_SOCKET_SUFFIX)));
             }
         }
     }
