@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running zerocpd: builds the parts from a config, takes the instance locks, creates the static regions, binds the
@@ -24,7 +27,9 @@ public final class Daemon implements AutoCloseable
     private final Registry registry;
     private final AccessPolicy access;
     private final boolean kernelCredentials;
-    private volatile boolean closed;
+    private final AtomicBoolean closing = new AtomicBoolean();
+    /** Counted down once close() has finished: another caller (the shutdown hook, the main thread) waits for it. */
+    private final CountDownLatch closed = new CountDownLatch(1);
 
     private Daemon(
         final DaemonContext context, final DaemonCore core, final Conductor conductor, final boolean kernelCredentials)
@@ -278,30 +283,49 @@ public final class Daemon implements AutoCloseable
     public void awaitTermination() throws InterruptedException
     {
         thread.join();
+        if (closing.get())
+        {
+            // Stopped by close() on another thread (a signal): let it finish, so the process does not exit under it.
+            closed.await(15, TimeUnit.SECONDS);
+        }
     }
 
-    /** Finishes the request in hand, persists, removes the socket file and stops. Safe to call twice. */
+    /**
+     * Finishes the request in hand, persists, removes the socket file and stops. Safe to call twice, and from two
+     * threads at once: the second call returns when the first has finished.
+     */
     @Override
     public void close()
     {
-        if (closed)
+        if (!closing.compareAndSet(false, true))
         {
+            try
+            {
+                closed.await(15, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
-        closed = true;
-        conductor.stop();
         try
         {
+            conductor.stop();
             if (!conductor.awaitStopped(10_000))
             {
                 LOG.warn("conductor did not stop within 10 s");
             }
+            LOG.info("zerocpd stopped");
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
-        LOG.info("zerocpd stopped");
+        finally
+        {
+            closed.countDown();
+        }
     }
 
     /** The daemon could not start; the message is for the operator. */
