@@ -91,6 +91,7 @@ class MountNamespaceTest
         "print('REGISTER', ask('REGISTER:process_id=%d' % os.getpid()), flush=True)",
         "print('GET', ask('GET_SHM_PATH:%s,size=" + SIZE + "' % name), flush=True)",
         "print('CLIENTS', ask('CLIENTS'), flush=True)",
+        "print('DONE', flush=True)", // the test reads the log only after this line: never half a CLIENTS line
         "sys.stdin.readline()",
         "os.unlink(me)",
         "");
@@ -210,7 +211,7 @@ class MountNamespaceTest
         final Path clientLog = dirs.socketDir().resolve("pid-client.log");
         final List<String> command = inChildPidNamespace(python(PID_NS_CLIENT, "pid-client", "pid_region", "unused"));
         final Process client = inNamespace(View.SOCKET_ONLY, command, clientLog);
-        awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "CLIENTS");
+        awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "DONE");
         final String out = read(clientLog);
         try (OutputStream in = client.getOutputStream())
         {
@@ -253,7 +254,7 @@ class MountNamespaceTest
         final Path clientLog = dirs.socketDir().resolve("sibling-client.log");
         final Process client = inNamespace(View.SOCKET_ONLY,
             inChildPidNamespace(python(PID_NS_CLIENT, "sibling-client", "sibling_region", "unused")), clientLog);
-        awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "CLIENTS");
+        awaitLine(client, clientLog, "PID " + NAMESPACE_PID, "DONE");
         final String out = read(clientLog);
         try (OutputStream in = client.getOutputStream())
         {
