@@ -19,13 +19,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real zerocpd (child JVM) whose shm dir and state journal are on a small tmpfs the test mounts: regions fill it,
@@ -69,32 +67,6 @@ class FullFilesystemTest
         }
     }
 
-    private ChildJvm startDaemon(final Path config) throws Exception
-    {
-        final ChildJvm daemon = ChildJvm.start(Zerocpd.class, "--config", config.toString(),
-            "--socket", dirs.socket().toString(), "--shm-dir", mountPoint.toString());
-        try (RawClient probe = new RawClient(dirs.socket()))
-        {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline && daemon.process().isAlive())
-            {
-                try
-                {
-                    if (Files.exists(dirs.socket()) && "PONG".equals(probe.ask("PING")))
-                    {
-                        return daemon;
-                    }
-                }
-                catch (final java.io.UncheckedIOException notYet)
-                {
-                    // the killed daemon's socket file, not bound yet by the new one
-                }
-                Thread.sleep(50);
-            }
-        }
-        fail("zerocpd did not answer within 60 s: " + daemon.output());
-        return daemon;
-    }
 
     @Test
     void aFullFilesystemNeverCostsAnOkAndTheDaemonStartsOnItAgain() throws Exception
@@ -104,7 +76,7 @@ class FullFilesystemTest
         final Map<String, List<String>> answeredOk = new HashMap<>(); // client name -> regions it holds
         int notDurable = 0;
         int filled = 0;
-        try (ChildJvm daemon = startDaemon(config))
+        try (ChildJvm daemon = ChildDaemon.start(config, dirs.socket(), mountPoint, 60))
         {
             // Regions fill the tmpfs, held by one client.
             try (RawClient owner = new RawClient(dirs.socket()))
@@ -160,7 +132,7 @@ class FullFilesystemTest
             daemon.kill9();
         }
 
-        try (ChildJvm restarted = startDaemon(config))
+        try (ChildJvm restarted = ChildDaemon.start(config, dirs.socket(), mountPoint, 60))
         {
             final String output = restarted.output();
             output.lines().filter(l -> l.contains("journal")).forEach(l -> System.out.println("restart: " + l));

@@ -19,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -131,7 +130,8 @@ class RegionCreationTest
             final Path config = Files.writeString(dirs.socketDir().resolve("config.json"),
                 "{\"open-max-bytes\": 1099511627776}");
             final Path file = dirs.shmDir().resolve("cut_shm");
-            try (ChildJvm daemon = startDaemon(dirs, config); RawClient maker = new RawClient(dirs.socket()))
+            try (ChildJvm daemon = ChildDaemon.start(config, dirs.socket(), dirs.shmDir(), 120);
+                RawClient maker = new RawClient(dirs.socket()))
             {
                 maker.send("GET_SHM_PATH:cut,size=" + 2 * GIB);
                 final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -142,7 +142,8 @@ class RegionCreationTest
                 assertTrue(Files.exists(file), "the creation never began");
                 daemon.kill9();
             }
-            try (ChildJvm daemon = startDaemon(dirs, config); RawClient client = new RawClient(dirs.socket()))
+            try (ChildJvm daemon = ChildDaemon.start(config, dirs.socket(), dirs.shmDir(), 120);
+                RawClient client = new RawClient(dirs.socket()))
             {
                 client.channel().socket().setSoTimeout(120_000);
                 final String size = client.ask("GET_SHM_SIZE:cut");
@@ -313,34 +314,6 @@ class RegionCreationTest
         }
     }
 
-    private static ChildJvm startDaemon(final TestDirs dirs, final Path config) throws Exception
-    {
-        final ChildJvm daemon = ChildJvm.start(Zerocpd.class, "--config", config.toString(),
-            "--socket", dirs.socket().toString(), "--shm-dir", dirs.shmDir().toString());
-        try (RawClient probe = new RawClient(dirs.socket()))
-        {
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline && daemon.process().isAlive())
-            {
-                try
-                {
-                    if (Files.exists(dirs.socket()) && "PONG".equals(probe.ask("PING")))
-                    {
-                        return daemon;
-                    }
-                }
-                catch (final java.io.UncheckedIOException notYet)
-                {
-                    // the killed daemon's socket file, not bound yet by the new one
-                }
-                Thread.sleep(50);
-            }
-        }
-        final String output = daemon.output();
-        daemon.close();
-        fail("zerocpd did not answer within 120 s: " + output);
-        return daemon;
-    }
 
     /** @return a reply already queued for {@code client}, or {@code null} (never waits). */
     private static String poll(final RawClient client) throws IOException
