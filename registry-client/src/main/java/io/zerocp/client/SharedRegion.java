@@ -147,6 +147,15 @@ public final class SharedRegion implements AutoCloseable
         return view;
     }
 
+    /**
+     * @return {@code true} while the daemon holds this region for this client and the region is open; {@code false}
+     * once it is closed or lost (see {@link RegionLostException}). Cheap: one volatile read.
+     */
+    public boolean isValid()
+    {
+        return !closed;
+    }
+
     /** @return whether {@link #close()} has been called. */
     public boolean isClosed()
     {
