@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +93,12 @@ public final class Daemon implements AutoCloseable
         {
             created.directory("--socket", context.socketPath().getParent());
             created.directory("--shm-dir", config.shmDir);
-            created.directory("--state-dir", config.stateDir);
+            // The state directory is the daemon's own or nothing: another user could have made it first (any user
+            // can create /dev/shm/.zerocpd), and the journal and locks in it decide regions and rights.
+            final Path stateDir = config.stateDir.toAbsolutePath().normalize();
+            created.directory("--state-dir", stateDir.getParent());
+            created.fileUnlessPresent(stateDir);
+            OwnFiles.privateDirectory("state directory", stateDir);
             final String unsafe = RegionFiles.othersCanRename(config.shmDir);
             if (null != unsafe)
             {
@@ -114,15 +118,15 @@ public final class Daemon implements AutoCloseable
             {
                 resources.add(replacement); // closed last: the predecessor takes back what this one let go
             }
-            created.fileUnlessPresent(context.socketLockPath());
-            // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.
-            Files.setPosixFilePermissions(config.stateDir, FileModes.parse("0700"));
+            // Beside the socket, or in a directory of this uid's own where others may write the socket's directory.
+            final Path socketLock = OwnFiles.socketLock(context.socketPath(), created);
+            created.fileUnlessPresent(socketLock);
             final Path stateLock = config.stateDir.resolve("lock");
             created.fileUnlessPresent(stateLock);
             final DaemonLocks locks = null == replacement ?
-                DaemonLocks.acquire(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                DaemonLocks.acquire(socketLock, "socket " + config.socketPath, stateLock,
                     "state directory " + config.stateDir) :
-                DaemonLocks.acquireWithin(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                DaemonLocks.acquireWithin(socketLock, "socket " + config.socketPath, stateLock,
                     "state directory " + config.stateDir, 2_000);
             resources.add(0, locks);
 
@@ -177,6 +181,10 @@ public final class Daemon implements AutoCloseable
         catch (final RegionException ex)
         {
             throw failed(resources, created, "cannot create static region: " + ex.getMessage(), false);
+        }
+        catch (final OwnFiles.UntrustedFileException ex)
+        {
+            throw failed(resources, created, ex.getMessage(), false);
         }
         catch (final IOException ex)
         {
