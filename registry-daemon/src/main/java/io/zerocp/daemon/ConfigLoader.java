@@ -201,6 +201,7 @@ public final class ConfigLoader
         {
             b.metricsPort = metricsPort;
         }
+        b.metricsPerUid = f.metricsPerUid;
 
         if (null != f.regionModes)
         {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * A running zerocpd: builds the parts from a config, takes the instance locks, creates the static regions, binds the
@@ -202,8 +203,13 @@ public final class Daemon implements AutoCloseable
         {
             try
             {
-                return MetricsEndpoint.start(context.config().metricsPort, context.counters(),
-                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top));
+                final DaemonConfig config = context.config();
+                // Per-uid figures only where STATS shows them to anyone (asked on the conductor, which owns the
+                // policy a reload changes), unless metrics-per-uid decides it.
+                final BooleanSupplier perUid = () -> null != config.metricsPerUid ? config.metricsPerUid :
+                    !core.access.enabled() && config.credentialRules.isEmpty();
+                return MetricsEndpoint.start(config.metricsPort, context.counters(),
+                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top, perUid));
             }
             catch (final IOException ex)
             {
