@@ -30,6 +30,7 @@ final class ConfigFile
     @JsonProperty("max-sessions") Integer maxSessions;
     @JsonProperty("max-sessions-per-uid") Integer maxSessionsPerUid;
     @JsonProperty("metrics-port") Integer metricsPort;
+    @JsonProperty("metrics-per-uid") Boolean metricsPerUid;
     @JsonProperty("transport") String transport;
     @JsonProperty("credentials") List<CredentialEntry> credentials;
 

@@ -7,14 +7,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -24,6 +30,8 @@ import java.util.Set;
  */
 public final class ConfigLoader
 {
+    /** The largest config file read (1 MiB): a config is a few kilobytes, tokens and all. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
     private static final ObjectMapper MAPPER = new ObjectMapper()
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -70,8 +78,7 @@ public final class ConfigLoader
     {
         try
         {
-            return requireObject(MAPPER.readValue(Files.readAllBytes(configFile), ConfigFile.class),
-                configFile.toString());
+            return requireObject(MAPPER.readValue(readBounded(configFile), ConfigFile.class), configFile.toString());
         }
         catch (final NoSuchFileException ex)
         {
@@ -85,6 +92,53 @@ public final class ConfigLoader
         {
             throw new ConfigException("cannot read config file " + configFile + ": " + ex.getMessage());
         }
+    }
+
+    /**
+     * Reads at most {@link #MAX_CONFIG_BYTES} of a regular file. A reload (SIGHUP) reads whatever the name points at
+     * by then: a link to {@code /dev/zero} once grew the daemon by a gigabyte, and a FIFO blocked it. The name is
+     * examined first (following links: a config may well be one), and the file opened must be that same regular
+     * file. What stays: a name swapped for a FIFO between the look and the open blocks that one reload's thread on
+     * the open (Java opens no file with {@code O_NONBLOCK}); the daemon serves on.
+     */
+    static byte[] readBounded(final Path configFile) throws IOException, ConfigException
+    {
+        final BasicFileAttributes named = Files.readAttributes(configFile, BasicFileAttributes.class);
+        if (!named.isRegularFile())
+        {
+            throw new ConfigException("config file " + configFile + " is " + (named.isDirectory() ? "a directory" :
+                named.isOther() ? "a device, FIFO or socket" : "not a regular file") + "; it must be a regular file " +
+                "of at most " + MAX_CONFIG_BYTES + " bytes");
+        }
+        if (named.size() > MAX_CONFIG_BYTES)
+        {
+            throw new ConfigException(tooLarge(configFile));
+        }
+        try (FileChannel in = FileChannel.open(configFile, StandardOpenOption.READ))
+        {
+            final BasicFileAttributes opened = OpenFiles.attributes(in);
+            if (!opened.isRegularFile() || !Objects.equals(opened.fileKey(), named.fileKey()))
+            {
+                throw new ConfigException("config file " + configFile + " changed while it was being read; " +
+                    "try again");
+            }
+            final ByteBuffer bytes = ByteBuffer.allocate((int)Math.min(MAX_CONFIG_BYTES, named.size()) + 1);
+            while (bytes.hasRemaining() && in.read(bytes) >= 0)
+            {
+                // read until the end, or one byte past what it may have
+            }
+            if (!bytes.hasRemaining())
+            {
+                throw new ConfigException(bytes.capacity() > MAX_CONFIG_BYTES ? tooLarge(configFile) :
+                    "config file " + configFile + " changed while it was being read; try again");
+            }
+            return Arrays.copyOf(bytes.array(), bytes.position());
+        }
+    }
+
+    private static String tooLarge(final Path configFile)
+    {
+        return "config file " + configFile + " is larger than " + MAX_CONFIG_BYTES + " bytes, the most zerocpd reads";
     }
 
     /** Jackson maps a JSON {@code null} document to a null object rather than failing. */
@@ -201,6 +255,7 @@ public final class ConfigLoader
         {
             b.metricsPort = metricsPort;
         }
+        b.metricsPerUid = f.metricsPerUid;
 
         if (null != f.regionModes)
         {

@@ -5,13 +5,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * A running zerocpd: builds the parts from a config, takes the instance locks, creates the static regions, binds the
@@ -94,7 +94,12 @@ public final class Daemon implements AutoCloseable
         {
             created.directory("--socket", context.socketPath().getParent());
             created.directory("--shm-dir", config.shmDir);
-            created.directory("--state-dir", config.stateDir);
+            // The state directory is the daemon's own or nothing: another user could have made it first (any user
+            // can create /dev/shm/.zerocpd), and the journal and locks in it decide regions and rights.
+            final Path stateDir = config.stateDir.toAbsolutePath().normalize();
+            created.directory("--state-dir", stateDir.getParent());
+            created.fileUnlessPresent(stateDir);
+            OwnFiles.privateDirectory("state directory", stateDir);
             final String unsafe = RegionFiles.othersCanRename(config.shmDir);
             if (null != unsafe)
             {
@@ -114,15 +119,15 @@ public final class Daemon implements AutoCloseable
             {
                 resources.add(replacement); // closed last: the predecessor takes back what this one let go
             }
-            created.fileUnlessPresent(context.socketLockPath());
-            // The journal names clients, pids and token ids: nobody but the daemon's user needs to read it.
-            Files.setPosixFilePermissions(config.stateDir, FileModes.parse("0700"));
+            // Beside the socket, or in a directory of this uid's own where others may write the socket's directory.
+            final Path socketLock = OwnFiles.socketLock(context.socketPath(), created);
+            created.fileUnlessPresent(socketLock);
             final Path stateLock = config.stateDir.resolve("lock");
             created.fileUnlessPresent(stateLock);
             final DaemonLocks locks = null == replacement ?
-                DaemonLocks.acquire(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                DaemonLocks.acquire(socketLock, "socket " + config.socketPath, stateLock,
                     "state directory " + config.stateDir) :
-                DaemonLocks.acquireWithin(context.socketLockPath(), "socket " + config.socketPath, stateLock,
+                DaemonLocks.acquireWithin(socketLock, "socket " + config.socketPath, stateLock,
                     "state directory " + config.stateDir, 2_000);
             resources.add(0, locks);
 
@@ -178,6 +183,10 @@ public final class Daemon implements AutoCloseable
         {
             throw failed(resources, created, "cannot create static region: " + ex.getMessage(), false);
         }
+        catch (final OwnFiles.UntrustedFileException ex)
+        {
+            throw failed(resources, created, ex.getMessage(), false);
+        }
         catch (final IOException ex)
         {
             throw failed(resources, created, null != ex.getMessage() && ex.getMessage().startsWith("--replace") ?
@@ -194,8 +203,13 @@ public final class Daemon implements AutoCloseable
         {
             try
             {
-                return MetricsEndpoint.start(context.config().metricsPort, context.counters(),
-                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top));
+                final DaemonConfig config = context.config();
+                // Per-uid figures only where STATS shows them to anyone (asked on the conductor, which owns the
+                // policy a reload changes), unless metrics-per-uid decides it.
+                final BooleanSupplier perUid = () -> null != config.metricsPerUid ? config.metricsPerUid :
+                    !core.access.enabled() && config.credentialRules.isEmpty();
+                return MetricsEndpoint.start(config.metricsPort, context.counters(),
+                    top -> UidUsage.onConductor(() -> conductor, core.registry.leases(), top, perUid));
             }
             catch (final IOException ex)
             {

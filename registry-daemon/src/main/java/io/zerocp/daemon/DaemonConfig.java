@@ -50,6 +50,11 @@ public final class DaemonConfig
     final int maxSessions;
     final int maxSessionsPerUid;
     final int metricsPort;
+    /**
+     * Whether the metrics port shows per-uid figures: {@code null} (the default) where {@code STATS} is open to
+     * every client (no tokens, no credential rules), true or false to decide it either way.
+     */
+    final Boolean metricsPerUid;
     final TransportKind transport;
     /** Bytes of the journal file and of its spare, allocated ahead so a full filesystem cannot cost a change. */
     final long journalReserveBytes;
@@ -88,6 +93,7 @@ public final class DaemonConfig
         maxSessions = b.maxSessions;
         maxSessionsPerUid = b.maxSessionsPerUid;
         metricsPort = b.metricsPort;
+        metricsPerUid = b.metricsPerUid;
         transport = b.transport;
         journalReserveBytes = b.journalReserveBytes;
         openMaxBytes = b.openMaxBytes;
@@ -269,6 +275,7 @@ public final class DaemonConfig
         int maxSessions = 8192;
         int maxSessionsPerUid = 1024;
         int metricsPort = 0;
+        Boolean metricsPerUid;
         TransportKind transport = TransportKind.fromSystemProperty();
         long journalReserveBytes = DEFAULT_JOURNAL_RESERVE_BYTES;
         long openMaxBytes = DEFAULT_OPEN_MAX_BYTES;
@@ -354,6 +361,13 @@ public final class DaemonConfig
         }
 
         /** Port for {@code 127.0.0.1:<port>/metrics}; 0 (the default) is off. */
+        /** See {@code metrics-per-uid}: {@code null} follows authentication (shown only while it is off). */
+        public Builder metricsPerUid(final Boolean shown)
+        {
+            this.metricsPerUid = shown;
+            return this;
+        }
+
         public Builder metricsPort(final int port)
         {
             this.metricsPort = port;

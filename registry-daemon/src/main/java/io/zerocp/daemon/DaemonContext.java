@@ -29,7 +29,7 @@ final class DaemonContext
      * also binds {@code <socket>.fd}, three bytes longer.
      */
     static final int MAX_SOCKET_PATH_BYTES = 107 - SocketFiles.DESCRIPTOR_SOCKET_SUFFIX.length();
-    /** The longest file name (NAME_MAX), which {@code <socket>.lock} must fit. */
+    /** The longest file name (NAME_MAX), which {@code <socket>.lock} must fit (see {@link OwnFiles#socketLock}). */
     private static final int MAX_FILE_NAME_BYTES = 255;
     static final String LOCK_SUFFIX = ".lock";
 
@@ -273,12 +273,6 @@ final class DaemonContext
     {
         requireConcluded();
         return socketPath;
-    }
-
-    /** {@code <socket>.lock}: held while a daemon serves the socket. */
-    Path socketLockPath()
-    {
-        return socketPath().resolveSibling(socketPath.getFileName() + LOCK_SUFFIX);
     }
 
     /**

@@ -8,14 +8,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * An exclusive {@code flock}-style lock on a file that holds the owner's pid. The kernel drops the lock when its
  * process dies, however it dies, so a lock left by a crashed daemon is simply taken over. The file itself stays
- * after the owner stops (see {@link #close()}); only the lock on it counts.
+ * after the owner stops (see {@link #close()}); only the lock on it counts. It is opened as {@link OwnFiles} opens
+ * the daemon's own files: never through a link, and refused unless it is a private regular file of this uid.
  */
 final class InstanceLock implements AutoCloseable
 {
@@ -36,13 +35,9 @@ final class InstanceLock implements AutoCloseable
      */
     static InstanceLock acquire(final Path path, final String what) throws IOException, AlreadyRunningException
     {
-        final Path parent = path.toAbsolutePath().getParent();
-        if (null != parent)
-        {
-            Files.createDirectories(parent);
-        }
-        final FileChannel channel = FileChannel.open(
-            path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // Never through a link, and only a private file of this uid (checked on the descriptor before the pid is
+        // written): a lock planted as a link to another file would otherwise have that file truncated.
+        final FileChannel channel = OwnFiles.open(path, true);
         final FileLock lock;
         try
         {

@@ -9,12 +9,18 @@ import java.util.zip.CRC32C;
  * {@code [int length][int crc32c][payload]}; a payload is a type byte and that type's fields, big-endian, strings as
  * {@code [short length][UTF-8]}. Version 1 is the first with a header; version 0 is the same records with no header
  * (journals written before versions), told apart because a record's length (at most 64 KiB) can never equal the
- * magic. Stateless apart from its checksum; conductor thread only.
+ * magic. Version 2 keeps the same layout but carries no token secret: where versions 0 and 1 wrote the token's
+ * SHA-256 in a session's update, version 2 writes a {@link GrantProof} (which only the config's hash can make, and
+ * which gives nothing back). Restoring a version 0 or 1 journal ignores the stored hash and goes by the token id
+ * alone (see {@link JournalRestore}); its first compaction rewrites it as version 2, without the hashes.
+ * Stateless apart from its checksum; conductor thread only.
  */
 final class JournalCodec
 {
     static final int MAGIC = 0x5A43504A; // "ZCPJ"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The oldest version with a header that this daemon reads (version 0 has none). */
+    static final int FIRST_HEADER_VERSION = 1;
     static final int FILE_HEADER = 8;
     static final int RECORD_HEADER = 8;
     static final int MAX_RECORD = 64 * 1024;
@@ -73,10 +79,11 @@ final class JournalCodec
         record.putLong(session.processId);
         record.putLong(session.processStartTicks);
         putString(record, null == session.grant ? "" : session.grant.id);
-        // The hash too: a token re-keyed under the same id before a restart must not keep the old key's sessions.
-        final byte[] hash = null == session.grant || null == session.grant.sha256 ? new byte[0] : session.grant.sha256;
-        record.putShort((short)hash.length);
-        record.put(hash);
+        // Not the hash (the journal holds no token secret) but a proof only the config's hash can make: a token
+        // re-keyed before a restart keeps none of the old key's sessions, and a forged session claims nothing.
+        final byte[] proof = GrantProof.of(session.grant, session.id, session.address);
+        record.putShort((short)proof.length);
+        record.put(proof);
         return seal(record);
     }
 
@@ -154,9 +161,9 @@ final class JournalCodec
                 final long pid = b.getLong();
                 final long ticks = b.getLong();
                 final String grant = getString(b);
-                final byte[] hash = new byte[b.getShort() & 0xFFFF];
-                b.get(hash);
-                replay.sessionUpdated(id, pid, ticks, grant, hash);
+                final byte[] proof = new byte[b.getShort() & 0xFFFF]; // a hash in versions 0 and 1
+                b.get(proof);
+                replay.sessionUpdated(id, pid, ticks, grant, proof);
                 break;
             }
             case SESSION_ENDED:

@@ -8,10 +8,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 
 /**
  * The journal's file: reading it back under the restore rule, appending records, and replacing it whole
@@ -86,11 +84,13 @@ final class JournalFile implements AutoCloseable
     {
         // Left by a daemon before the reserve (it compacted through a temporary file): never part of the state.
         Files.deleteIfExists(path.resolveSibling(FILE_NAME + TEMP_SUFFIX));
-        if (!Files.exists(path))
+        // Never through a link, and only the daemon's own private file: a journal decides regions and rights.
+        final FileChannel opened = OwnFiles.open(path, false);
+        if (null == opened)
         {
             return;
         }
-        try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        try (FileChannel in = opened)
         {
             final long size = in.size();
             final long start = readHeader(in, size, replay);
@@ -126,7 +126,7 @@ final class JournalFile implements AutoCloseable
             return -1;
         }
         final int version = head.getInt(4);
-        if (version != JournalCodec.VERSION)
+        if (version < JournalCodec.FIRST_HEADER_VERSION || version > JournalCodec.VERSION)
         {
             throw new UnknownVersionException("state journal " + path + " is format version " + version + ", and " +
                 "this zerocpd reads versions 0 to " + JournalCodec.VERSION + "; start the zerocpd that wrote it, or " +
@@ -338,8 +338,7 @@ final class JournalFile implements AutoCloseable
      */
     void continueWithoutCompaction() throws IOException
     {
-        final FileChannel active = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        final FileChannel active = OwnFiles.open(path, true);
         try
         {
             final long size = active.size();
@@ -364,8 +363,7 @@ final class JournalFile implements AutoCloseable
 
     private FileChannel openSpare() throws IOException
     {
-        final FileChannel spare = FileChannel.open(sparePath, StandardOpenOption.CREATE, StandardOpenOption.READ,
-            StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        final FileChannel spare = OwnFiles.open(sparePath, true); // a foreign file there is refused, not removed
         try
         {
             final long size = spare.size();

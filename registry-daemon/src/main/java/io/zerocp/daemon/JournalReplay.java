@@ -28,7 +28,8 @@ final class JournalReplay
         long pid;
         long startTicks;
         String grantId;
-        byte[] grantHash;
+        /** Version 2: the {@link GrantProof}; versions 0 and 1: the token's SHA-256 (never used). */
+        byte[] grantProof;
         final List<String> holds = new ArrayList<>();
     }
 
@@ -61,7 +62,7 @@ final class JournalReplay
         sessions.put(session.id, session);
     }
 
-    void sessionUpdated(final long id, final long pid, final long ticks, final String grant, final byte[] hash)
+    void sessionUpdated(final long id, final long pid, final long ticks, final String grant, final byte[] proof)
     {
         final SavedSession s = sessions.get(id);
         if (null != s)
@@ -69,7 +70,7 @@ final class JournalReplay
             s.pid = pid;
             s.startTicks = ticks;
             s.grantId = grant.isEmpty() ? null : grant;
-            s.grantHash = hash;
+            s.grantProof = proof;
         }
     }
 

@@ -6,7 +6,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,11 @@ import java.util.Map;
  * journaled but whose file is short and was never held is a creation cut short by a crash, and is completed);
  * sessions whose registered process is still alive (same pid and start time; those whose process died while the
  * daemon was down end at once and their holds go), or that never named a process; both with a fresh lease; their
- * holds on restored regions; and their token grant, looked up by token id and hash in the current config (a token
- * that is gone leaves the session unauthenticated; with authentication off every session gets the open grant).
+ * holds on restored regions; and their token grant, decided by the current config: the token of that id, if the
+ * session's {@link GrantProof} is that token's (a token that is gone or was re-keyed, or a session someone else
+ * wrote into the journal, gets nothing and must authenticate again; with authentication off every session gets the
+ * open grant). A version 0 or 1 journal stored the token's hash instead of a proof: that is ignored, and its
+ * sessions get the token of their id in the current config.
  * Then the journal is compacted to what was kept, in the current format (so an old version is migrated).
  */
 final class JournalRestore
@@ -48,14 +50,15 @@ final class JournalRestore
             {
                 final Session session = registry.leases().restore(saved.address, saved.id, saved.startedEpochMs);
                 restoredSessions++;
-                final TokenGrant grant = grantFor(saved, registry.tokens());
+                final TokenGrant grant = grantFor(saved, registry.tokens(), replay.version);
                 if (null != grant)
                 {
                     registry.grant(session, grant);
                 }
                 else if (null != saved.grantId)
                 {
-                    LOG.info("{}: its token '{}' is no longer configured; it must authenticate again", session,
+                    LOG.info("{}: its token '{}' is no longer configured (or no longer the one it authenticated " +
+                        "with); it must authenticate again", session,
                         saved.grantId);
                 }
                 for (final String name : saved.holds)
@@ -105,6 +108,10 @@ final class JournalRestore
         {
             journal.compact(registry);
         }
+        catch (final OwnFiles.UntrustedFileException ex)
+        {
+            throw ex; // a planted spare is refused at start, like a planted journal
+        }
         catch (final IOException ex)
         {
             // A full filesystem must not keep the daemon down: go on with the journal as it is, refuse what does not
@@ -148,10 +155,11 @@ final class JournalRestore
     }
 
     /**
-     * The grant a restored session gets: its token by id and hash (a token re-keyed meanwhile grants nothing), or the
-     * open grant when authentication is off.
+     * The grant a restored session gets: the token of its id whose proof it carries (version 2), or of its id alone
+     * (versions 0 and 1, whose stored hash is ignored); the open grant when authentication is off; else none.
      */
-    private static TokenGrant grantFor(final JournalReplay.SavedSession saved, final List<TokenGrant> tokens)
+    private static TokenGrant grantFor(
+        final JournalReplay.SavedSession saved, final List<TokenGrant> tokens, final int version)
     {
         if (tokens.isEmpty())
         {
@@ -161,7 +169,8 @@ final class JournalRestore
         {
             for (final TokenGrant grant : tokens)
             {
-                if (grant.id.equals(saved.grantId) && Arrays.equals(grant.sha256, saved.grantHash))
+                if (grant.id.equals(saved.grantId) && (version < JournalCodec.VERSION ||
+                    GrantProof.matches(saved.grantProof, grant, saved.id, saved.address)))
                 {
                     return grant;
                 }

@@ -15,7 +15,12 @@ import java.util.concurrent.Executors;
  * Serves Prometheus metrics on {@code 127.0.0.1:<port>/metrics} with the Prometheus Java client: the daemon's
  * counters and request latency ({@link DaemonMetrics}), per-uid usage ({@link UidMetrics}), and the JVM and process
  * metrics of the client's JVM instrumentation. Bound to loopback only, because the figures say who uses the host's
- * memory.
+ * memory. Any local user can connect, so the port is built to be shared with them: scrapes are served by
+ * {@link #THREADS} threads at once, and a connection that sends no request, or half of one, or does not read its
+ * answer, is closed by the JDK's server after {@link #MAX_REQUEST_SECONDS} (resp. {@link #MAX_RESPONSE_SECONDS})
+ * seconds (its {@code sun.net.httpserver.maxReqTime} and {@code maxRspTime}, set here unless the operator set them):
+ * one idle connection used to hold the only worker thread, and every scrape after it, for as long as it liked.
+ * Per-uid figures are shown only where {@code STATS} would show them to anyone (see {@link UidMetrics}).
  *
  * <p>This is the only class the daemon names that touches the library, and only when a port is configured: without
  * {@code --metrics-port} no library class is loaded at all, so start-up does not pay for it.
@@ -23,6 +28,9 @@ import java.util.concurrent.Executors;
 final class MetricsEndpoint implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsEndpoint.class);
+    static final int THREADS = 4;
+    static final int MAX_REQUEST_SECONDS = 10;
+    static final int MAX_RESPONSE_SECONDS = 30;
 
     private final HTTPServer server;
     private final ExecutorService executor;
@@ -44,8 +52,11 @@ final class MetricsEndpoint implements AutoCloseable
         registry.register(new DaemonMetrics(counters));
         registry.register(new UidMetrics(uidUsage));
         JvmMetrics.builder().register(registry);
-        // One thread: scrapes are rare, and each per-uid table costs the conductor a pass over the sessions.
-        final ExecutorService executor = Executors.newSingleThreadExecutor(task ->
+        // Read once, when the JDK's server classes load (the first server in this JVM): set before building it.
+        setIfAbsent("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+        setIfAbsent("sun.net.httpserver.maxRspTime", MAX_RESPONSE_SECONDS);
+        // A few threads: scrapes are rare, but one slow or idle connection must not hold up the others.
+        final ExecutorService executor = Executors.newFixedThreadPool(THREADS, task ->
         {
             final Thread thread = new Thread(task, "zerocpd-metrics");
             thread.setDaemon(true);
@@ -67,6 +78,14 @@ final class MetricsEndpoint implements AutoCloseable
         {
             executor.shutdownNow();
             throw new IOException("metrics port " + port + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private static void setIfAbsent(final String property, final int seconds)
+    {
+        if (null == System.getProperty(property))
+        {
+            System.setProperty(property, Integer.toString(seconds));
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeoutException;
  * Per-uid sessions, holds and held bytes on each scrape, from a {@link UidUsage} table the conductor computes and
  * hands over (sessions are the conductor's; the scrape thread never reads them). At most {@link #TOP_UIDS} uids get
  * their own series, the rest are summed under {@code uid="other"}. If the conductor does not answer in time the
- * scrape goes on without these series.
+ * scrape goes on without these series; so it does when the table is not for an anonymous scraper (the conductor
+ * answers {@code null}: authentication is on and {@code metrics-per-uid} is not set, see {@link MetricsEndpoint}).
  */
 final class UidMetrics implements MultiCollector
 {
@@ -49,6 +50,10 @@ final class UidMetrics implements MultiCollector
         {
             LOG.debug("per-uid metrics left out of this scrape: {}", ex.toString());
             return MetricSnapshots.of();
+        }
+        if (null == usage)
+        {
+            return MetricSnapshots.of(); // per-uid figures are STATS's, which this scraper could not ask for
         }
         final GaugeSnapshot.Builder sessions = GaugeSnapshot.builder()
             .name("zerocp_uid_sessions").help("Live sessions by uid (top uids by held bytes, the rest as other).");

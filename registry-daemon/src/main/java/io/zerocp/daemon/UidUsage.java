@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -95,6 +96,16 @@ final class UidUsage
     static CompletableFuture<UidUsage> onConductor(
         final Supplier<Conductor> conductor, final LeaseTable leases, final int top)
     {
+        return onConductor(conductor, leases, top, () -> true);
+    }
+
+    /**
+     * As above, completed with {@code null} when {@code shown} (asked on the conductor, which owns the access
+     * policy) says the table is not for this caller.
+     */
+    static CompletableFuture<UidUsage> onConductor(
+        final Supplier<Conductor> conductor, final LeaseTable leases, final int top, final BooleanSupplier shown)
+    {
         final CompletableFuture<UidUsage> result = new CompletableFuture<>();
         final Conductor running = conductor.get();
         if (null == running)
@@ -102,7 +113,7 @@ final class UidUsage
             result.completeExceptionally(new RejectedExecutionException("the conductor has not started"));
             return result;
         }
-        running.submit(() -> result.complete(of(leases.sessions(), top)));
+        running.submit(() -> result.complete(shown.getAsBoolean() ? of(leases.sessions(), top) : null));
         return result;
     }
 

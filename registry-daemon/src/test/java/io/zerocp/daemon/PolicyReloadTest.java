@@ -162,6 +162,93 @@ class PolicyReloadTest
         }
     }
 
+    @Test
+    void aReloadReadsOnlyARegularFileOfBoundedSizeAndKeepsThePolicyOtherwise() throws Exception
+    {
+        try (TestDirs dirs = new TestDirs())
+        {
+            final Path config = dirs.socketDir().resolve("zerocpd.json");
+            Files.writeString(config, "{\"tokens\": [" +
+                TestTokens.entry("audio", audio, "\"allow\": [\"audio_*\"]") + "]}");
+            final Path shmDir = dirs.shmDir();
+            try (ChildJvm zerocpd = ChildJvm.start(Zerocpd.class, "--config", config.toString(),
+                "--socket", dirs.socket().toString(), "--shm-dir", shmDir.toString());
+                RawClient client = new RawClient(dirs.socket(), dirs.socket("c")))
+            {
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> "PONG".equals(client.ask("PING")));
+                assertEquals("OK", client.ask("AUTH:token=" + audio));
+                final long rssBefore = residentKiB(zerocpd.pid());
+
+                // A link to /dev/zero: refused by what it is, not read until memory runs out.
+                Files.delete(config);
+                Files.createSymbolicLink(config, Path.of("/dev/zero"));
+                hangUp(zerocpd);
+                awaitRefusals(zerocpd, 1, "is a device, FIFO or socket");
+                final long rssAfter = residentKiB(zerocpd.pid());
+                assertTrue(rssAfter - rssBefore < 128 * 1024, "grew from " + rssBefore + " to " + rssAfter + " KiB");
+
+                // A FIFO nobody writes: refused at once, no reload thread left waiting on it.
+                Files.delete(config);
+                final Process mkfifo = new ProcessBuilder("mkfifo", config.toString()).inheritIO().start();
+                assertEquals(0, mkfifo.waitFor());
+                hangUp(zerocpd);
+                awaitRefusals(zerocpd, 2, "is a device, FIFO or socket");
+
+                // A directory, and a regular file over the bound.
+                Files.delete(config);
+                Files.createDirectory(config);
+                hangUp(zerocpd);
+                awaitRefusals(zerocpd, 3, "is a directory");
+                Files.delete(config);
+                Files.write(config, new byte[ConfigLoader.MAX_CONFIG_BYTES + 1]);
+                hangUp(zerocpd);
+                awaitRefusals(zerocpd, 4, "is larger than " + ConfigLoader.MAX_CONFIG_BYTES + " bytes");
+
+                assertEquals(shmDir.resolve("audio_a_shm").toString(), client.ask("GET_SHM_PATH:audio_a"),
+                    "the policy and the session were kept");
+                assertTrue(zerocpd.process().isAlive(), zerocpd.output());
+            }
+        }
+    }
+
+    /** Waits until zerocpd has logged {@code count} kept policies, the last one saying {@code why}. */
+    private static void awaitRefusals(final ChildJvm zerocpd, final int count, final String why)
+    {
+        try
+        {
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                zerocpd.output().split("kept the current token policy", -1).length - 1 >= count);
+        }
+        catch (final ConditionTimeoutException ex)
+        {
+            throw new AssertionError("no refusal #" + count + " (" + why + "); zerocpd printed:\n" +
+                zerocpd.output(), ex);
+        }
+        final String[] lines = zerocpd.output().split("\n");
+        String last = "";
+        for (final String line : lines)
+        {
+            if (line.contains("kept the current token policy"))
+            {
+                last = line;
+            }
+        }
+        assertTrue(last.contains(why), last);
+    }
+
+    private static long residentKiB(final long pid) throws IOException
+    {
+        for (final String line : Files.readAllLines(Path.of("/proc/" + pid + "/status")))
+        {
+            if (line.startsWith("VmRSS:"))
+            {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS for pid " + pid);
+    }
+
     private static void hangUp(final ChildJvm child)
     {
         try
