@@ -109,6 +109,12 @@ class UidSharesTest
             final String answers = nobody.readLine(180);
             assertTrue(answers.contains("('ERROR: Quota exceeded', 20)"), answers);
             assertFalse(answers.contains("Not durable"), answers);
+            // Its share: 25 % of 64 KiB less one request's room, ~175 journal bytes per region and hold: ~69.
+            final java.util.regex.Matcher made = java.util.regex.Pattern.compile("\\('PATH', (\\d+)\\)")
+                .matcher(answers);
+            assertTrue(made.find(), answers);
+            final int regions = Integer.parseInt(made.group(1));
+            assertTrue(regions >= 40 && regions <= 100, "nobody made " + regions + " regions: " + answers);
             assertRootServed(PythonPeer.run(daemon.socket(), rootStillServed("share", prefix + "000000")), 4096);
         }
     }
