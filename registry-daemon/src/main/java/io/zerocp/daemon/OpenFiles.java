@@ -107,7 +107,9 @@ final class OpenFiles
         {
             final String text = t instanceof java.nio.file.FileSystemException ?
                 ((java.nio.file.FileSystemException)t).getReason() : t.getMessage();
-            if (null != text && text.contains("Too many open files"))
+            // The JDK's text (strerror), or the native calls' errno name (Syscalls.describe)
+            if (null != text && (text.contains("Too many open files") || text.endsWith(": EMFILE") ||
+                text.endsWith(": ENFILE")))
             {
                 return true;
             }

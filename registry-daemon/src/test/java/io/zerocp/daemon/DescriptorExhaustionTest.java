@@ -92,16 +92,19 @@ class DescriptorExhaustionTest
                 "try:",
                 "    a = ask(t, b'REGISTER:process_id=%d' % os.getpid())[0]",
                 "    b = askfd(s, b'GET_SHM_FD:emfile_made')",
+                "    c = ask(s, b'GET_SHM_PATH:emfile_new,size=4096')[0]",
                 "finally:",
                 "    resource.prlimit(target, resource.RLIMIT_NOFILE, old)",
                 "print(a)",
                 "print(b[0], b[1] >= 0)",
+                "print(c)",
                 "print(ask(t, b'REGISTER:process_id=%d' % os.getpid())[0].startswith('OK'))",
                 "r, fd = askfd(s, b'GET_SHM_FD:emfile_made')",
                 "print(r, fd >= 0)",
+                "print(ask(s, b'GET_SHM_PATH:emfile_new,size=4096')[0].startswith('/'))",
                 ""));
-            assertEquals("True\nERROR: Too many open files\nERROR: Too many open files False\nTrue\n4096 True",
-                output.strip());
+            assertEquals("True\nERROR: Too many open files\nERROR: Too many open files False\n" +
+                "ERROR: Too many open files\nTrue\n4096 True\nTrue", output.strip());
         }
     }
 }
