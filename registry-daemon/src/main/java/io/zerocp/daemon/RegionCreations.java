@@ -297,7 +297,7 @@ final class RegionCreations
             }
             else
             {
-                requests.answer(region, w.session, w.descriptor, w.readOnly, reply);
+                requests.answer(region, w.session, w.descriptor, w.readOnly, reply, true);
                 if (registry.unrecordedChanges() != unrecordedBefore)
                 {
                     reply.clear();

@@ -191,7 +191,17 @@ final class RegionRequests
         final Region region, final Session session, final boolean descriptor, final boolean readOnly,
         final ReplyBuffer reply)
     {
-        boolean newHold = false;
+        answer(region, session, descriptor, readOnly, reply, false);
+    }
+
+    /**
+     * @param waited whether it waited for the region to be made: its uid's share was checked when it asked (as its
+     *               token quota was reserved then), so a region made for it is not left without its hold.
+     */
+    void answer(
+        final Region region, final Session session, final boolean descriptor, final boolean readOnly,
+        final ReplyBuffer reply, final boolean waited)
+    {
         if (null != session && !session.holds.contains(region))
         {
             if (!registry.withinQuota(session, region.size))
@@ -200,12 +210,11 @@ final class RegionRequests
                 senders.error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
-            if (!senders.canRecordChange(reply))
+            if (!senders.canRecordChangeFor(waited ? null : session, reply))
             {
                 return;
             }
             registry.hold(session, region);
-            newHold = true;
         }
 
         if (descriptor)
@@ -213,10 +222,6 @@ final class RegionRequests
             final ErrorReply failed = descriptors.attach(region, readOnly, reply);
             if (null != failed)
             {
-                if (newHold)
-                {
-                    registry.release(session, region); // answered with an error: it holds nothing new
-                }
                 senders.error(reply, failed);
                 return;
             }

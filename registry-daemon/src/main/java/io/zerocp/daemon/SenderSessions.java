@@ -242,13 +242,31 @@ final class SenderSessions
      */
     boolean canRecordChange(final ReplyBuffer reply)
     {
-        final int uid = limitedUid();
+        return canRecordChange(limitedUid(), sender.senderKey(), reply);
+    }
+
+    /**
+     * As {@link #canRecordChange(ReplyBuffer)}, for a change made for {@code session}: its uid's share is checked, not
+     * the sender's (a waiter for a region being made is answered while another sender's request is in hand); for
+     * {@code null}, the journal's room only.
+     */
+    boolean canRecordChangeFor(final Session session, final ReplyBuffer reply)
+    {
+        if (null == session)
+        {
+            return canRecordChange(Session.UNKNOWN_UID, null, reply);
+        }
+        return canRecordChange(session.uid == ownUid ? Session.UNKNOWN_UID : session.uid, session.address, reply);
+    }
+
+    private boolean canRecordChange(final int uid, final Object who, final ReplyBuffer reply)
+    {
         if (uid != Session.UNKNOWN_UID &&
             registry.shares().journalBytesOf(uid) + StateJournal.REQUEST_ROOM > journalSharePerUid)
         {
             // This uid's state takes its share of the journal: the rest stays for the others.
             counters.refused(RefusalLimit.UID_JOURNAL_SHARE);
-            shareRefusals.refused(sender.senderKey(), uid);
+            shareRefusals.refused(who, uid);
             error(reply, ErrorReply.QUOTA_EXCEEDED);
             return false;
         }
