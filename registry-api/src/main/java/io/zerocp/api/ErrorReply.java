@@ -44,6 +44,11 @@ public enum ErrorReply
      * would not survive a restart; try again later. Never sent for a request that changes nothing.
      */
     NOT_DURABLE("Not durable"),
+    /**
+     * The daemon is out of file descriptors (its {@code RLIMIT_NOFILE}, or the system's): it could not open what the
+     * request needed (a region's descriptor, a look at the sender's process); nothing was changed. Try again later.
+     */
+    TOO_MANY_OPEN_FILES("Too many open files"),
     /** The daemon could not complete the request (I/O failure); it keeps serving. */
     INTERNAL("Internal error");
 

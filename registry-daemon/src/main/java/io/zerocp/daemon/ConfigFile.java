@@ -29,6 +29,10 @@ final class ConfigFile
     @JsonProperty("auth-failure-window-ms") Long authFailureWindowMs;
     @JsonProperty("max-sessions") Integer maxSessions;
     @JsonProperty("max-sessions-per-uid") Integer maxSessionsPerUid;
+    @JsonProperty("max-kept-descriptors") Integer maxKeptDescriptors;
+    @JsonProperty("max-regions-per-uid") Integer maxRegionsPerUid;
+    @JsonProperty("journal-share-per-uid") Integer journalSharePerUid;
+    @JsonProperty("max-unheld-regions") Integer maxUnheldRegions;
     @JsonProperty("metrics-port") Integer metricsPort;
     @JsonProperty("metrics-per-uid") Boolean metricsPerUid;
     @JsonProperty("transport") String transport;

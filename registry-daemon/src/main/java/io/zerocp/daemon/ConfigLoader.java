@@ -235,6 +235,10 @@ public final class ConfigLoader
         b.authFailureWindowMs = orElse(f.authFailureWindowMs, b.authFailureWindowMs);
         b.maxSessions = null == f.maxSessions ? b.maxSessions : f.maxSessions;
         b.maxSessionsPerUid = null == f.maxSessionsPerUid ? b.maxSessionsPerUid : f.maxSessionsPerUid;
+        b.maxKeptDescriptors = null == f.maxKeptDescriptors ? b.maxKeptDescriptors : f.maxKeptDescriptors;
+        b.maxRegionsPerUid = null == f.maxRegionsPerUid ? b.maxRegionsPerUid : f.maxRegionsPerUid;
+        b.journalSharePerUid = null == f.journalSharePerUid ? b.journalSharePerUid : f.journalSharePerUid;
+        b.maxUnheldRegions = null == f.maxUnheldRegions ? b.maxUnheldRegions : f.maxUnheldRegions;
         b.journalReserveBytes = orElse(f.journalReserveBytes, b.journalReserveBytes);
         b.openMaxBytes = orElse(f.openMaxBytes, b.openMaxBytes);
         b.shmMinBytes = orElse(f.shmMinBytes, b.shmMinBytes);

@@ -49,6 +49,14 @@ public final class DaemonConfig
     /** Sessions at once, in all and per uid (kernel credentials); past them a new client gets Too many sessions. */
     final int maxSessions;
     final int maxSessionsPerUid;
+    /** Region descriptors kept open for {@code GET_SHM_FD}, the most recently asked for (see RegionDescriptors). */
+    final int maxKeptDescriptors;
+    /** Regions (made and being made) per creator's kernel uid; the daemon's own uid is not counted. */
+    final int maxRegionsPerUid;
+    /** Percent of {@code journal-reserve-bytes} the state of one uid (other than the daemon's) may take. */
+    final int journalSharePerUid;
+    /** Regions nobody has ever held (made by clients without a session: JDK 17, the seed's C client, the CLI). */
+    final int maxUnheldRegions;
     final int metricsPort;
     /**
      * Whether the metrics port shows per-uid figures: {@code null} (the default) where {@code STATS} is open to
@@ -92,6 +100,10 @@ public final class DaemonConfig
         authFailureWindowMs = b.authFailureWindowMs;
         maxSessions = b.maxSessions;
         maxSessionsPerUid = b.maxSessionsPerUid;
+        maxKeptDescriptors = b.maxKeptDescriptors;
+        maxRegionsPerUid = b.maxRegionsPerUid;
+        journalSharePerUid = b.journalSharePerUid;
+        maxUnheldRegions = b.maxUnheldRegions;
         metricsPort = b.metricsPort;
         metricsPerUid = b.metricsPerUid;
         transport = b.transport;
@@ -160,6 +172,17 @@ public final class DaemonConfig
         positive("auth-failure-window-ms", authFailureWindowMs);
         positive("max-sessions", maxSessions);
         positive("max-sessions-per-uid", maxSessionsPerUid);
+        if (maxKeptDescriptors < 2)
+        {
+            throw new ConfigException("max-kept-descriptors must be at least 2, not " + maxKeptDescriptors);
+        }
+        positive("max-regions-per-uid", maxRegionsPerUid);
+        if (journalSharePerUid < 1 || journalSharePerUid > 100)
+        {
+            throw new ConfigException("journal-share-per-uid must be a percent from 1 to 100, not " +
+                journalSharePerUid);
+        }
+        positive("max-unheld-regions", maxUnheldRegions);
         if (journalReserveBytes < MIN_JOURNAL_RESERVE_BYTES)
         {
             throw new ConfigException("journal-reserve-bytes must be at least " + MIN_JOURNAL_RESERVE_BYTES +
@@ -274,6 +297,10 @@ public final class DaemonConfig
         long authFailureWindowMs = 10_000;
         int maxSessions = 8192;
         int maxSessionsPerUid = 1024;
+        int maxKeptDescriptors = 1024;
+        int maxRegionsPerUid = 1024;
+        int journalSharePerUid = 25;
+        int maxUnheldRegions = 1024;
         int metricsPort = 0;
         Boolean metricsPerUid;
         TransportKind transport = TransportKind.fromSystemProperty();
@@ -333,6 +360,21 @@ public final class DaemonConfig
         public Builder transport(final TransportKind kind)
         {
             this.transport = kind;
+            return this;
+        }
+
+        /** Per-uid shares: regions per uid, percent of the journal per uid, regions nobody holds. */
+        public Builder uidShares(final int regionsPerUid, final int journalPercentPerUid, final int unheldRegions)
+        {
+            this.maxRegionsPerUid = regionsPerUid;
+            this.journalSharePerUid = journalPercentPerUid;
+            this.maxUnheldRegions = unheldRegions;
+            return this;
+        }
+
+        public Builder maxKeptDescriptors(final int descriptors)
+        {
+            this.maxKeptDescriptors = descriptors;
             return this;
         }
 

@@ -35,6 +35,28 @@ final class JournalCodec
 
     private final CRC32C crc = new CRC32C();
 
+    /** @return the bytes of {@link #regionCreated}'s record of a region whose name takes {@code nameBytes}. */
+    static int regionRecordLength(final int nameBytes)
+    {
+        return RECORD_HEADER + 1 + 2 + nameBytes + 8 + 1 + 8;
+    }
+
+    /** @return the bytes of {@link #holdAdded}'s record of a region whose name takes {@code nameBytes}. */
+    static int holdRecordLength(final int nameBytes)
+    {
+        return RECORD_HEADER + 1 + 8 + 2 + nameBytes;
+    }
+
+    /**
+     * @return the bytes of a session's {@link #sessionStarted} and {@link #sessionUpdated} records, at most (a token
+     *         id of 64 bytes and a SHA-256).
+     */
+    static int sessionRecordsLength(final int addressBytes)
+    {
+        return RECORD_HEADER + 1 + 8 + 1 + 2 + addressBytes + 8 +
+            RECORD_HEADER + 1 + 8 + 8 + 8 + 2 + 64 + 2 + 32;
+    }
+
     /** Writes the file header into {@code b}, flipped for writing. */
     static ByteBuffer fileHeader(final ByteBuffer b)
     {

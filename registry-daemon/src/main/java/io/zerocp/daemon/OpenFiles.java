@@ -97,6 +97,26 @@ final class OpenFiles
         return (Integer)Files.getAttribute(procPath(channel), "unix:uid");
     }
 
+    /**
+     * @return whether {@code ex} is {@code EMFILE} or {@code ENFILE}: the process (or the system) has no descriptor
+     *         left, which says nothing about the file that was asked for.
+     */
+    static boolean isOutOfDescriptors(final Throwable ex)
+    {
+        for (Throwable t = ex; null != t; t = t.getCause())
+        {
+            final String text = t instanceof java.nio.file.FileSystemException ?
+                ((java.nio.file.FileSystemException)t).getReason() : t.getMessage();
+            // The JDK's text (strerror), or the native calls' errno name (Syscalls.describe)
+            if (null != text && (text.contains("Too many open files") || text.endsWith(": EMFILE") ||
+                text.endsWith(": ENFILE")))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** @return the uid this process runs as. */
     static int ownUid() throws IOException
     {

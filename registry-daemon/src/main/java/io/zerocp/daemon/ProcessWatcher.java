@@ -86,7 +86,8 @@ final class ProcessWatcher implements AutoCloseable
             // The pidfd names whatever process has the pid now: the start time says it is still the one asked
             // about (a pid cannot be reused within the clock tick its first process started in, and a reuse means
             // the first has exited, which is what this watch is for).
-            if (probe.startTicks(pid) != startTicks)
+            final long now = probe.startTicks(pid);
+            if (now != startTicks && now != ProcessProbe.NO_DESCRIPTORS)
             {
                 pidfds.unwatchProcess(pidfd);
                 sink.accept(new LivenessEvent(session, EndCause.PROCESS_EXIT));
@@ -137,6 +138,10 @@ final class ProcessWatcher implements AutoCloseable
             final Session session = entry.getKey();
             final ProcessIdentity identity = entry.getValue();
             final long ticks = probe.startTicks(identity.pid());
+            if (ticks == ProcessProbe.NO_DESCRIPTORS)
+            {
+                continue; // could not look: the next scan will
+            }
             if (ticks == ProcessProbe.DEAD || ticks != identity.startTicks())
             {
                 if (watched.remove(session, identity))

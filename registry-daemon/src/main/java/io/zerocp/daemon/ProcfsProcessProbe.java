@@ -31,7 +31,7 @@ final class ProcfsProcessProbe implements ProcessProbe
         }
         catch (final IOException ex)
         {
-            return DEAD;
+            return OpenFiles.isOutOfDescriptors(ex) ? NO_DESCRIPTORS : DEAD;
         }
         return ProcessStat.parseStartTicks(buffer, length);
     }

@@ -22,7 +22,13 @@ enum RefusalLimit
     /** {@code max-sessions} or {@code max-sessions-per-uid}: a new client was refused a session. */
     SESSIONS("sessions"),
     /** Too many region creations under way, or too many requests waiting for one (see RegionCreations). */
-    CREATIONS("creations");
+    CREATIONS("creations"),
+    /** {@code max-regions-per-uid}: the sender's uid made as many regions as it may. */
+    UID_REGIONS("uid_regions"),
+    /** {@code journal-share-per-uid}: the sender's uid's state takes its share of the journal. */
+    UID_JOURNAL_SHARE("uid_journal_share"),
+    /** {@code max-unheld-regions}: a creation that nobody would hold, with as many such regions already made. */
+    UNHELD_REGIONS("unheld_regions");
 
     /** The {@code limit} label: stable, for dashboards and alerts. */
     final String label;

@@ -19,6 +19,15 @@ final class Region
     final long createdEpochMs;
     final byte[] pathReply;
     final byte[] sizeReply;
+    /** Bytes of its record in a compacted journal, and of one hold's record (see {@link UidShares}). */
+    final int journalBytes;
+    final int holdJournalBytes;
+    /** The kernel uid of the client that made it ({@link Session#UNKNOWN_UID}: not known, static, or restored). */
+    int ownerUid = Session.UNKNOWN_UID;
+    /** Whether it counts in its owner's {@link UidShares}. */
+    boolean charged;
+    /** Whether it counts among the regions nobody has ever held ({@code max-unheld-regions}). */
+    boolean countedUnheld;
 
     int holders;
     boolean hadHolds;
@@ -32,9 +41,15 @@ final class Region
      * must be this file, or someone swapped it.
      */
     Object fileKey;
-    /** Open descriptors handed out by GET_SHM_FD; kept for the region's life, closed when it goes. */
+    /**
+     * Open descriptors handed out by GET_SHM_FD; kept while the region is among the most recently asked for (see
+     * {@link RegionDescriptors}), closed when it drops out or goes.
+     */
     FileChannel readWriteFile;
     FileChannel readOnlyFile;
+    /** {@link RegionDescriptors}' list of regions with a descriptor open, least recently asked for first. */
+    Region olderOpen;
+    Region newerOpen;
 
     Region(
         final String name,
@@ -53,6 +68,9 @@ final class Region
         this.createdEpochMs = createdEpochMs;
         this.pathReply = path.toString().getBytes(StandardCharsets.UTF_8);
         this.sizeReply = Long.toString(size).getBytes(StandardCharsets.US_ASCII);
+        final int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
+        this.journalBytes = JournalCodec.regionRecordLength(nameBytes);
+        this.holdJournalBytes = JournalCodec.holdRecordLength(nameBytes);
     }
 
     boolean isReapable()

@@ -152,6 +152,12 @@ final class RegionCreations
         return !pending.isEmpty();
     }
 
+    /** @return how many creations are under way. */
+    int pendingCount()
+    {
+        return pending.size();
+    }
+
     /** @return bytes of the creations under way (counted against {@code open-max-bytes}). */
     long pendingBytes()
     {
@@ -159,7 +165,7 @@ final class RegionCreations
     }
 
     /** Starts making {@code name}: journaled now, answered (through the transport) when its file is ready. */
-    void start(final String name, final long size, final Waiter first, final ReplyBuffer reply)
+    void start(final String name, final long size, final int ownerUid, final Waiter first, final ReplyBuffer reply)
     {
         if (pending.size() >= MAX_PENDING)
         {
@@ -169,7 +175,7 @@ final class RegionCreations
         final Region region;
         try
         {
-            region = registry.beginCreate(name, size);
+            region = registry.beginCreate(name, size, ownerUid);
         }
         catch (final RegionException ex)
         {
@@ -291,7 +297,7 @@ final class RegionCreations
             }
             else
             {
-                requests.answer(region, w.session, w.descriptor, w.readOnly, reply);
+                requests.answer(region, w.session, w.descriptor, w.readOnly, reply, true);
                 if (registry.unrecordedChanges() != unrecordedBefore)
                 {
                     reply.clear();

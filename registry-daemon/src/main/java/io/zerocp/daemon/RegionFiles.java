@@ -87,7 +87,8 @@ final class RegionFiles
      * Creates {@code path} at full size with {@code mode}, optionally changing its group.
      *
      * @throws RegionException NAME_IN_USE when a file (or link) is in the way, NO_SPACE when tmpfs is full,
-     *                         INTERNAL for other I/O failures.
+     *                         TOO_MANY_OPEN_FILES when the daemon has no descriptor left, INTERNAL for other I/O
+     *                         failures.
      */
     Object create(final Path path, final long size, final Set<PosixFilePermission> mode, final GroupPrincipal group)
         throws RegionException
@@ -106,6 +107,10 @@ final class RegionFiles
             if (isNoSpace(ex))
             {
                 throw new RegionException(ErrorReply.NO_SPACE, "no space for " + size + " bytes at " + path);
+            }
+            if (OpenFiles.isOutOfDescriptors(ex))
+            {
+                throw new RegionException(ErrorReply.TOO_MANY_OPEN_FILES, "out of descriptors creating " + path);
             }
             throw new RegionException(ErrorReply.INTERNAL, "cannot create " + path + ": " + ex);
         }

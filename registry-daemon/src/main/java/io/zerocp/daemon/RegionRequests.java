@@ -17,7 +17,7 @@ final class RegionRequests
     private final Registry registry;
     private final SenderSessions senders;
     private final DaemonCounters counters;
-    private final RegionDescriptors descriptors = new RegionDescriptors();
+    private final RegionDescriptors descriptors;
     private final RegionCreations creations;
     private final long openMaxBytes;
     private final NameKey lookupKey = NameKey.flyweight();
@@ -31,6 +31,7 @@ final class RegionRequests
         this.senders = senders;
         this.counters = context.counters();
         this.openMaxBytes = context.openMaxBytes();
+        this.descriptors = registry.descriptors();
         this.creations = new RegionCreations(context, registry, worker, this);
     }
 
@@ -154,6 +155,18 @@ final class RegionRequests
             senders.error(reply, ErrorReply.QUOTA_EXCEEDED);
             return;
         }
+        if (null == pending && null == session &&
+            registry.shares().unheldRegions() + creations.pendingCount() >= config.maxUnheldRegions)
+        {
+            // Nobody would hold it, so nothing would ever reap it (JDK 17: no session without REGISTER).
+            counters.refused(RefusalLimit.UNHELD_REGIONS);
+            senders.error(reply, ErrorReply.QUOTA_EXCEEDED);
+            return;
+        }
+        if (null == pending && !senders.mayMakeRegion(reply))
+        {
+            return;
+        }
         if (!senders.canRecordChange(reply))
         {
             return;
@@ -162,7 +175,7 @@ final class RegionRequests
             descriptor, request.readOnly(), verb);
         if (null == pending)
         {
-            creations.start(name, createSize, waiter, reply);
+            creations.start(name, createSize, senders.limitedUid(), waiter, reply);
         }
         else
         {
@@ -178,6 +191,17 @@ final class RegionRequests
         final Region region, final Session session, final boolean descriptor, final boolean readOnly,
         final ReplyBuffer reply)
     {
+        answer(region, session, descriptor, readOnly, reply, false);
+    }
+
+    /**
+     * @param waited whether it waited for the region to be made: its uid's share was checked when it asked (as its
+     *               token quota was reserved then), so a region made for it is not left without its hold.
+     */
+    void answer(
+        final Region region, final Session session, final boolean descriptor, final boolean readOnly,
+        final ReplyBuffer reply, final boolean waited)
+    {
         if (null != session && !session.holds.contains(region))
         {
             if (!registry.withinQuota(session, region.size))
@@ -186,7 +210,7 @@ final class RegionRequests
                 senders.error(reply, ErrorReply.QUOTA_EXCEEDED);
                 return;
             }
-            if (!senders.canRecordChange(reply))
+            if (!senders.canRecordChangeFor(waited ? null : session, reply))
             {
                 return;
             }
@@ -195,9 +219,10 @@ final class RegionRequests
 
         if (descriptor)
         {
-            if (!descriptors.attach(region, readOnly, reply))
+            final ErrorReply failed = descriptors.attach(region, readOnly, reply);
+            if (null != failed)
             {
-                senders.error(reply, ErrorReply.INTERNAL);
+                senders.error(reply, failed);
                 return;
             }
             reply.put(region.sizeReply);

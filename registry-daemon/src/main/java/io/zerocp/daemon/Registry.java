@@ -41,6 +41,7 @@ final class Registry implements DurableState
     private final RegistryJournal journal;
     private final FileWorker worker;
     private final StartupRegions startup;
+    private final RegionDescriptors descriptors;
     /** Journaled regions whose files are being made; identity, not names (a name is made at most once at a time). */
     private final Set<Region> creating = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Consumer<Session> endExpired = session -> endSession(session, EndCause.LEASE_EXPIRY);
@@ -76,6 +77,13 @@ final class Registry implements DurableState
         this.sessions = new SessionBook(context, leases, watcher, journal);
         this.startup = new StartupRegions(this, context, files, journal);
         this.reaper = new RegionReaper(TimeUnit.MILLISECONDS.toNanos(config.lingerMs));
+        this.descriptors = new RegionDescriptors(config.maxKeptDescriptors);
+    }
+
+    /** The descriptors kept open for {@code GET_SHM_FD} (bounded: see {@link RegionDescriptors}). */
+    RegionDescriptors descriptors()
+    {
+        return descriptors;
     }
 
     Region find(final NameKey key)
@@ -180,6 +188,12 @@ final class Registry implements DurableState
      */
     Region beginCreate(final String name, final long size) throws RegionException
     {
+        return beginCreate(name, size, Session.UNKNOWN_UID);
+    }
+
+    /** @param ownerUid the kernel uid of the client it is made for, counted in {@link UidShares}, or unknown. */
+    Region beginCreate(final String name, final long size, final int ownerUid) throws RegionException
+    {
         final Path path = pathOf(name);
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS))
         {
@@ -191,6 +205,7 @@ final class Registry implements DurableState
         // restart drops or completes. The other order would leave a file nobody tracks, and the name unusable.
         journal.regionCreated(region);
         creating.add(region);
+        sessions.shares().regionBegun(region, ownerUid);
         return region;
     }
 
@@ -213,6 +228,7 @@ final class Registry implements DurableState
     void abortCreate(final Region region)
     {
         creating.remove(region);
+        sessions.shares().regionGone(region);
         journal.regionRemoved(region);
     }
 
@@ -227,6 +243,7 @@ final class Registry implements DurableState
     void discardMade(final Region region, final Object fileKey)
     {
         creating.remove(region);
+        sessions.shares().regionGone(region);
         region.fileKey = fileKey;
         region.removed = true;
         unlinkKeepingPagesAway(region);
@@ -238,7 +255,14 @@ final class Registry implements DurableState
     void added(final Region region)
     {
         regions.add(region);
+        sessions.shares().regionJoined(region);
         publishGauges();
+    }
+
+    /** @return what each uid takes of the state, and the regions nobody has ever held. */
+    UidShares shares()
+    {
+        return sessions.shares();
     }
 
     /** Checks the quotas of the session's token for one more hold of a region of {@code size} bytes. */
@@ -424,6 +448,7 @@ final class Registry implements DurableState
     {
         region.removed = true;
         regions.remove(region);
+        sessions.shares().regionGone(region);
         publishGauges();
         unlinkKeepingPagesAway(region);
         journal.regionRemoved(region);
@@ -436,7 +461,7 @@ final class Registry implements DurableState
      */
     private void unlinkKeepingPagesAway(final Region region)
     {
-        final AutoCloseable[] open = RegionDescriptors.take(region);
+        final AutoCloseable[] open = descriptors.take(region);
         try
         {
             RegionFiles.unlink(region.path);

@@ -185,6 +185,11 @@ final class RequestHandler
         // pid, which in the daemon's /proc is another process or none.
         final long pid = sender.hasKernelCredentials() ? sender.senderPid() : claimed;
         final long startTicks = probe.startTicks(pid);
+        if (startTicks == ProcessProbe.NO_DESCRIPTORS)
+        {
+            error(reply, ErrorReply.TOO_MANY_OPEN_FILES); // the daemon could not look: say so, not "no such process"
+            return;
+        }
         if (startTicks == ProcessProbe.DEAD)
         {
             error(reply, ErrorReply.INVALID_ARGUMENT); // no such live process: the lease would end at once

@@ -4,6 +4,8 @@ import io.zerocp.api.ErrorReply;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+
 /**
  * Who the request in hand comes from, as the registry sees it: the sender's session (with kernel credentials, only
  * if it is the sender's own process's), its grant (token, credential rule, or open), and a new session when one is
@@ -21,12 +23,17 @@ final class SenderSessions
     private final DaemonCounters counters;
     private final CredentialPolicy credentials;
     private final BurstLog sessionRefusals;
+    private final BurstLog shareRefusals;
     private Sender sender;
     /** Whether the sender's address belongs to another live process's session. */
     private boolean addressTaken;
     private TokenGrant senderRuleGrant;
     private boolean senderRuleGrantKnown;
     private long unrecordedBefore;
+    /** The uid the daemon runs as: not limited by the per-uid shares (it can stop the daemon anyway). */
+    private final int ownUid;
+    /** {@code journal-share-per-uid} of the journal, in bytes. */
+    private final long journalSharePerUid;
 
     SenderSessions(final DaemonContext context, final Registry registry, final AccessPolicy access)
     {
@@ -36,12 +43,58 @@ final class SenderSessions
         this.probe = context.probe();
         this.counters = context.counters();
         this.credentials = new CredentialPolicy(config.credentialRules);
+        this.ownUid = daemonUid();
+        this.journalSharePerUid = config.journalReserveBytes * config.journalSharePerUid / 100;
         this.sessionRefusals = new BurstLog(LOG, "session limit (max-sessions, max-sessions-per-uid)",
+            context.nanoClock());
+        this.shareRefusals = new BurstLog(LOG, "uid share (max-regions-per-uid, journal-share-per-uid)",
             context.nanoClock());
         if (credentials.enabled() && !config.tokens.isEmpty())
         {
             LOG.info("access by kernel credentials ({} rule(s)) and tokens", config.credentialRules.size());
         }
+    }
+
+    private static int daemonUid()
+    {
+        try
+        {
+            return OpenFiles.ownUid();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return Session.UNKNOWN_UID; // every known uid is then limited
+        }
+    }
+
+    /**
+     * @return the sender's kernel uid when the per-uid shares apply to it, else {@link Session#UNKNOWN_UID} (no
+     *         credentials, as on JDK 17, or the daemon's own uid).
+     */
+    int limitedUid()
+    {
+        if (!sender.hasKernelCredentials() || sender.senderUid() == ownUid)
+        {
+            return Session.UNKNOWN_UID;
+        }
+        return sender.senderUid();
+    }
+
+    /**
+     * @return whether the sender's uid may make one more region ({@code max-regions-per-uid}); if not, the reply is
+     *         {@code ERROR: Quota exceeded}.
+     */
+    boolean mayMakeRegion(final ReplyBuffer reply)
+    {
+        final int uid = limitedUid();
+        if (uid == Session.UNKNOWN_UID || registry.shares().regionsOf(uid) < config.maxRegionsPerUid)
+        {
+            return true;
+        }
+        counters.refused(RefusalLimit.UID_REGIONS);
+        shareRefusals.refused(sender.senderKey(), uid);
+        error(reply, ErrorReply.QUOTA_EXCEEDED);
+        return false;
     }
 
     /** Starts on a new request from {@code sender}. */
@@ -113,8 +166,10 @@ final class SenderSessions
             }
             return session;
         }
-        if (probe.startTicks(session.processId) == session.processStartTicks)
+        final long ticks = probe.startTicks(session.processId);
+        if (ticks == session.processStartTicks || ticks == ProcessProbe.NO_DESCRIPTORS)
         {
+            // Alive, or the daemon is out of descriptors and cannot tell: the address stays the old process's.
             addressTaken = true;
         }
         else
@@ -139,6 +194,11 @@ final class SenderSessions
             return null;
         }
         final long startTicks = sender.hasKernelCredentials() ? probe.startTicks(sender.senderPid()) : 0;
+        if (startTicks == ProcessProbe.NO_DESCRIPTORS)
+        {
+            error(reply, ErrorReply.TOO_MANY_OPEN_FILES); // the true reason, not a process said to be gone
+            return null;
+        }
         if (startTicks == ProcessProbe.DEAD)
         {
             error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
@@ -182,6 +242,34 @@ final class SenderSessions
      */
     boolean canRecordChange(final ReplyBuffer reply)
     {
+        return canRecordChange(limitedUid(), sender.senderKey(), reply);
+    }
+
+    /**
+     * As {@link #canRecordChange(ReplyBuffer)}, for a change made for {@code session}: its uid's share is checked, not
+     * the sender's (a waiter for a region being made is answered while another sender's request is in hand); for
+     * {@code null}, the journal's room only.
+     */
+    boolean canRecordChangeFor(final Session session, final ReplyBuffer reply)
+    {
+        if (null == session)
+        {
+            return canRecordChange(Session.UNKNOWN_UID, null, reply);
+        }
+        return canRecordChange(session.uid == ownUid ? Session.UNKNOWN_UID : session.uid, session.address, reply);
+    }
+
+    private boolean canRecordChange(final int uid, final Object who, final ReplyBuffer reply)
+    {
+        if (uid != Session.UNKNOWN_UID &&
+            registry.shares().journalBytesOf(uid) + StateJournal.REQUEST_ROOM > journalSharePerUid)
+        {
+            // This uid's state takes its share of the journal: the rest stays for the others.
+            counters.refused(RefusalLimit.UID_JOURNAL_SHARE);
+            shareRefusals.refused(who, uid);
+            error(reply, ErrorReply.QUOTA_EXCEEDED);
+            return false;
+        }
         if (registry.canRecordChange())
         {
             return true;

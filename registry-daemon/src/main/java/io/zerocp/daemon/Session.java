@@ -30,6 +30,8 @@ final class Session
     boolean processBound;
     long lastSeenNs;
     long bytesHeld;
+    /** Bytes its records take in a compacted journal, counted against its uid (see {@link UidShares}). */
+    int journalBytes;
     TokenGrant grant;
     boolean ended;
 

@@ -22,6 +22,7 @@ final class SessionBook
         new org.agrona.collections.Int2IntCounterMap(0);
     private final ProcessWatcher watcher;
     private final TokenQuotas quotas = new TokenQuotas();
+    private final UidShares shares = new UidShares();
     private final DaemonCounters counters;
     private final EpochClock epochClock;
     private final RegistryJournal journal;
@@ -54,6 +55,12 @@ final class SessionBook
         return quotas;
     }
 
+    /** What each uid takes of the state (regions, journal bytes). */
+    UidShares shares()
+    {
+        return shares;
+    }
+
     /** @return whether the session's token allows one more hold of {@code size} bytes. */
     boolean withinQuota(final Session session, final long size)
     {
@@ -64,6 +71,8 @@ final class SessionBook
     {
         final Session session = leases.start(address, epochClock.time());
         session.uid = uid;
+        session.journalBytes = JournalCodec.sessionRecordsLength(address.bytes().length);
+        shares.add(uid, session.journalBytes);
         sessionsByUid.incrementAndGet(uid);
         counters.sessionStarted();
         journal.sessionStarted(session);
@@ -100,8 +109,10 @@ final class SessionBook
         }
         region.holders++;
         region.hadHolds = true;
+        shares.regionHeld(region);
         session.bytesHeld += region.size;
         quotas.add(session.grant, 1, region.size);
+        shares.add(session.uid, region.holdJournalBytes);
         journal.holdAdded(session, region);
         return true;
     }
@@ -146,6 +157,7 @@ final class SessionBook
         }
         watcher.unwatch(session);
         leases.remove(session);
+        shares.add(session.uid, -session.journalBytes);
         if (sessionsByUid.get(session.uid) > 0)
         {
             sessionsByUid.decrementAndGet(session.uid); // restored sessions were never counted
@@ -220,5 +232,6 @@ final class SessionBook
         region.holders--;
         session.bytesHeld -= region.size;
         quotas.add(session.grant, -1, -region.size);
+        shares.add(session.uid, -region.holdJournalBytes);
     }
 }

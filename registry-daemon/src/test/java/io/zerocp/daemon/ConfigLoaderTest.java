@@ -58,6 +58,13 @@ class ConfigLoaderTest
                 "unknown key 'credentials[0].writable'"),
             arguments("{\"transport\": \"fast\"}", "transport must be auto, native or junixsocket"),
 
+            // Per-uid shares and the descriptor cache.
+            arguments("{\"max-regions-per-uid\": 0}", "max-regions-per-uid must be positive"),
+            arguments("{\"journal-share-per-uid\": 0}", "journal-share-per-uid must be a percent from 1 to 100"),
+            arguments("{\"journal-share-per-uid\": 101}", "journal-share-per-uid must be a percent from 1 to 100"),
+            arguments("{\"max-unheld-regions\": -1}", "max-unheld-regions must be positive"),
+            arguments("{\"max-kept-descriptors\": 1}", "max-kept-descriptors must be at least 2"),
+
             // Patterns.
             arguments("{\"private-regions\": [\"ok_*\", \"a/b\"]}", "private-regions[1] 'a/b'"),
             arguments("{\"private-regions\": [\"\"]}", "private-regions[0]"),
@@ -174,7 +181,9 @@ class ConfigLoaderTest
             "  \"auth-failures-per-sender\": 3,",
             "  \"auth-failures-global\": 30,",
             "  \"auth-failure-window-ms\": 60000,",
-            "  \"metrics-port\": 9464",
+            "  \"metrics-port\": 9464,",
+            "  \"max-regions-per-uid\": 100, \"journal-share-per-uid\": 10, \"max-unheld-regions\": 50,",
+            "  \"max-kept-descriptors\": 64",
             "}");
 
         final DaemonConfig c = ConfigLoader.parse(json, ConfigLoader.Overrides.none());
@@ -215,7 +224,11 @@ class ConfigLoaderTest
             () -> assertEquals(3, c.authFailuresPerSender),
             () -> assertEquals(30, c.authFailuresGlobal),
             () -> assertEquals(60000, c.authFailureWindowMs),
-            () -> assertEquals(9464, c.metricsPort));
+            () -> assertEquals(9464, c.metricsPort),
+            () -> assertEquals(100, c.maxRegionsPerUid),
+            () -> assertEquals(10, c.journalSharePerUid),
+            () -> assertEquals(50, c.maxUnheldRegions),
+            () -> assertEquals(64, c.maxKeptDescriptors));
     }
 
     @Test
@@ -228,6 +241,10 @@ class ConfigLoaderTest
         assertEquals(4096, defaults.defaultRegionSize);
         assertEquals("rw-------", PosixFilePermissions.toString(defaults.socketMode));
         assertEquals("rw-------", PosixFilePermissions.toString(defaults.regionMode));
+        assertEquals(1024, defaults.maxRegionsPerUid);
+        assertEquals(25, defaults.journalSharePerUid);
+        assertEquals(1024, defaults.maxUnheldRegions);
+        assertEquals(1024, defaults.maxKeptDescriptors);
 
         final DaemonConfig overridden = ConfigLoader.parse(
             "{\"socket\": \"/tmp/a.sock\", \"shm-dir\": \"/dev/shm/a\", \"lease-ttl-ms\": 100, \"linger-ms\": 5}",
