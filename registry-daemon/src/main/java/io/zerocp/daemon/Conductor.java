@@ -13,12 +13,19 @@ import java.util.concurrent.locks.LockSupport;
  * The one thread that owns the registry. Each duty cycle answers the pending requests, applies the liveness events
  * and tasks posted to its {@link ConductorInbox}, runs the lease timer and reaps lingering regions; with nothing to
  * do it waits on the socket until the next lease or linger deadline (at most {@value #MAX_IDLE_MS} ms).
+ * <p>
+ * Leases are judged by serving time ({@link ServingClock}): time in which this loop did not run counts against no
+ * client. And a cycle expires leases only once it has read the socket queue empty, so renewals that were waiting
+ * there count first; a flood that never lets the queue empty postpones expiry for at most
+ * {@value #MAX_DEFERRED_EXPIRIES} cycles.
  */
 final class Conductor implements Runnable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final int REQUEST_BURST = 64;
     private static final long MAX_IDLE_MS = 100;
+    /** Cycles in a row that may skip the lease timer because requests were still queued. */
+    private static final int MAX_DEFERRED_EXPIRIES = 64;
 
     private final Transport transport;
     private final RequestHandler handler;
@@ -33,6 +40,7 @@ final class Conductor implements Runnable
     private volatile boolean running = true;
     private volatile HandoverPause pauseRequest;
     private volatile boolean handedOver;
+    private int deferredExpiries;
 
     /**
      * @param onStop runs on the conductor thread when the loop ends (closes the socket and the rest).
@@ -67,6 +75,7 @@ final class Conductor implements Runnable
     {
         try
         {
+            registry.leases().startServing();
             while (running)
             {
                 final HandoverPause pause = pauseRequest;
@@ -121,6 +130,7 @@ final class Conductor implements Runnable
     int doWork()
     {
         int work = 0;
+        boolean drained = false;
         for (int i = 0; i < REQUEST_BURST; i++)
         {
             final int length;
@@ -137,6 +147,7 @@ final class Conductor implements Runnable
             }
             if (length == Transport.NOTHING_PENDING)
             {
+                drained = true;
                 break;
             }
             work++;
@@ -191,7 +202,13 @@ final class Conductor implements Runnable
 
         work += runTasks();
 
-        work += registry.expireLeases();
+        // Renewals still queued count before anyone's lease is judged (issue 25): expire on a cycle that read the
+        // queue empty, or after a bounded number that could not.
+        if (drained || ++deferredExpiries > MAX_DEFERRED_EXPIRIES)
+        {
+            deferredExpiries = 0;
+            work += registry.expireLeases();
+        }
         work += registry.reapDue(nanoClock.nanoTime());
         registry.checkpoint();
         return work;

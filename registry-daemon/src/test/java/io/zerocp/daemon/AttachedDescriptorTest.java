@@ -155,14 +155,23 @@ class AttachedDescriptorTest
             "    except BlockingIOError: pass",
             "    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, " + LINGER_S + "))",
             "    s = sock(b'\\0stall-%d-%d' % (os.getpid(), rnd))",
+            // Ten requests carrying 250 descriptors each go first: while the daemon deals with those, this process
+            // closes its own copy of the lingering socket, so the daemon's close is the last one (the one that waits).
+            "    r, w = os.pipe()",
+            "    for k in range(10):",
+            "        try: s.sendmsg([b'PING'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [r, w] * 125))],"
+                + " 0, daemon)",
+            "        except PermissionError: pass",
+            "    os.close(r); os.close(w)",
             "    try:",
             "        s.sendmsg([b'PING'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [c.fileno()]))],"
                 + " 0, daemon)",
+            "        c.close()", // its own copy, at once: the daemon's is the last
             "        print('ATTACHED', queued, flush=True)",
             "    except PermissionError:",
-            "        print('REFUSED', queued, flush=True)",
             "        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 0, 0))",
-            "    c.close()", // its own copy: the daemon's is the last
+            "        c.close()",
+            "        print('REFUSED', queued, flush=True)",
             "    time.sleep(" + (LINGER_S + 1) + ")",
             "    p.close(); l.close(); s.close()",
             "print('DONE', flush=True)");
