@@ -102,6 +102,10 @@ final class Conductor implements Runnable
                         handedOver = true;
                         break;
                     }
+                    // Taken back: look at the socket before the next cycle, so the requests that queued during the
+                    // pause (renewals among them) are read before any lease is judged; the native transport would
+                    // otherwise trust its last short batch and wait for epoll to announce them.
+                    lookAtSocket();
                     continue;
                 }
                 if (doWork() == 0 && running && null == pauseRequest)
@@ -220,6 +224,13 @@ final class Conductor implements Runnable
      */
     int pollAndDoWork()
     {
+        lookAtSocket();
+        return doWork();
+    }
+
+    /** Asks the transport, without blocking, what its wait would have told it. */
+    private void lookAtSocket()
+    {
         try
         {
             transport.awaitReadable(0);
@@ -228,7 +239,6 @@ final class Conductor implements Runnable
         {
             LOG.warn("poll failed: {}", ex.toString());
         }
-        return doWork();
     }
 
     /** How long an idle loop may wait: until the next lease or linger deadline, and never over MAX_IDLE_MS. */

@@ -35,7 +35,6 @@ final class DatagramTransport implements Transport
     private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
 
-
     private final Path socketPath;
     private final Path descriptorSocketPath;
     private final AFUNIXDatagramChannel channel;
@@ -43,8 +42,7 @@ final class DatagramTransport implements Transport
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
     private final AFUNIXDatagramChannel descriptorChannel;
-    /** Descriptors senders attach: received whole and closed off this thread (issue 25). */
-    private final AttachedDescriptors attached = new AttachedDescriptors();
+    private final AttachedDescriptors attached = new AttachedDescriptors(); // closed off this thread (issue 25)
     /** False for a socket passed by a supervisor: its file is the supervisor's, never removed here. */
     private boolean ownsSocketFile = true;
     private AFUNIXSocketAddress lastReceived;
