@@ -13,12 +13,19 @@ import java.util.concurrent.locks.LockSupport;
  * The one thread that owns the registry. Each duty cycle answers the pending requests, applies the liveness events
  * and tasks posted to its {@link ConductorInbox}, runs the lease timer and reaps lingering regions; with nothing to
  * do it waits on the socket until the next lease or linger deadline (at most {@value #MAX_IDLE_MS} ms).
+ * <p>
+ * Leases are judged by serving time ({@link ServingClock}): time in which this loop did not run counts against no
+ * client. And a cycle expires leases only once it has read the socket queue empty, so renewals that were waiting
+ * there count first; a flood that never lets the queue empty postpones expiry for at most
+ * {@value #MAX_DEFERRED_EXPIRIES} cycles.
  */
 final class Conductor implements Runnable
 {
     private static final Logger LOG = LoggerFactory.getLogger(Conductor.class);
     private static final int REQUEST_BURST = 64;
     private static final long MAX_IDLE_MS = 100;
+    /** Cycles in a row that may skip the lease timer because requests were still queued. */
+    private static final int MAX_DEFERRED_EXPIRIES = 64;
 
     private final Transport transport;
     private final RequestHandler handler;
@@ -33,6 +40,7 @@ final class Conductor implements Runnable
     private volatile boolean running = true;
     private volatile HandoverPause pauseRequest;
     private volatile boolean handedOver;
+    private int deferredExpiries;
 
     /**
      * @param onStop runs on the conductor thread when the loop ends (closes the socket and the rest).
@@ -67,6 +75,7 @@ final class Conductor implements Runnable
     {
         try
         {
+            registry.leases().startServing();
             while (running)
             {
                 final HandoverPause pause = pauseRequest;
@@ -93,6 +102,10 @@ final class Conductor implements Runnable
                         handedOver = true;
                         break;
                     }
+                    // Taken back: look at the socket before the next cycle, so the requests that queued during the
+                    // pause (renewals among them) are read before any lease is judged; the native transport would
+                    // otherwise trust its last short batch and wait for epoll to announce them.
+                    lookAtSocket();
                     continue;
                 }
                 if (doWork() == 0 && running && null == pauseRequest)
@@ -121,6 +134,7 @@ final class Conductor implements Runnable
     int doWork()
     {
         int work = 0;
+        boolean drained = false;
         for (int i = 0; i < REQUEST_BURST; i++)
         {
             final int length;
@@ -137,6 +151,7 @@ final class Conductor implements Runnable
             }
             if (length == Transport.NOTHING_PENDING)
             {
+                drained = true;
                 break;
             }
             work++;
@@ -191,7 +206,13 @@ final class Conductor implements Runnable
 
         work += runTasks();
 
-        work += registry.expireLeases();
+        // Renewals still queued count before anyone's lease is judged (issue 25): expire on a cycle that read the
+        // queue empty, or after a bounded number that could not.
+        if (drained || ++deferredExpiries > MAX_DEFERRED_EXPIRIES)
+        {
+            deferredExpiries = 0;
+            work += registry.expireLeases();
+        }
         work += registry.reapDue(nanoClock.nanoTime());
         registry.checkpoint();
         return work;
@@ -203,6 +224,13 @@ final class Conductor implements Runnable
      */
     int pollAndDoWork()
     {
+        lookAtSocket();
+        return doWork();
+    }
+
+    /** Asks the transport, without blocking, what its wait would have told it. */
+    private void lookAtSocket()
+    {
         try
         {
             transport.awaitReadable(0);
@@ -211,7 +239,6 @@ final class Conductor implements Runnable
         {
             LOG.warn("poll failed: {}", ex.toString());
         }
-        return doWork();
     }
 
     /** How long an idle loop may wait: until the next lease or linger deadline, and never over MAX_IDLE_MS. */

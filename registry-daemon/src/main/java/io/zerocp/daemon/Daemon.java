@@ -149,18 +149,34 @@ public final class Daemon implements AutoCloseable
             final DaemonShutdown stopping = new DaemonShutdown(config, transport, core, locks);
             final Conductor conductor = new Conductor(core, transport, stopping::run);
             stopping.conductor = conductor;
+            if (config.metricsPort > 0)
+            {
+                // Named only here: the library's classes load only when a port is set. Taken before a --replace
+                // confirms (all or nothing, issue 25): a port this process cannot have leaves the predecessor
+                // serving. The predecessor lets go of its own port while it is paused, so the same port is free.
+                try
+                {
+                    stopping.metrics = startMetrics(context, conductor, core, null == replacement ? 0 : 2_000);
+                }
+                catch (final IOException ex)
+                {
+                    if (null == replacement)
+                    {
+                        throw ex;
+                    }
+                    throw new IOException("--replace: " + ex.getMessage() + "; the running daemon serves on", ex);
+                }
+                resources.add(0, stopping.metrics); // closed first on a failure: the predecessor takes it back
+                stopping.metricsRestart = () -> startMetrics(context, conductor, core, 1_000);
+            }
             if (null != replacement)
             {
-                replacement.confirm(); // from its answer on, the predecessor never reads again
+                // Last: everything this process needs is acquired. From the answer on, the predecessor never reads
+                // again, and nothing below can refuse the start.
+                replacement.confirm();
                 LOG.info("took the socket over from pid {} (--replace)", replacement.predecessorPid());
             }
             stopping.startHandoverServer();
-            if (config.metricsPort > 0)
-            {
-                // Named only here: the library's classes load only when a port is set. After a handover the
-                // predecessor may hold the port a moment longer.
-                stopping.metrics = startMetrics(context, conductor, core, null == replacement ? 0 : 2_000);
-            }
             core.watcher.start();
             created.keep();
             ShmCapacityCheck.report(context); // after every check that can refuse the start: that one prints alone

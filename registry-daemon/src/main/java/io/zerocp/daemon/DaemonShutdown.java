@@ -15,7 +15,9 @@ import java.nio.file.Path;
  * parts (on the conductor thread): after a stop, the socket file goes and the journal is compacted under the locks;
  * after a handover ({@code --replace}) nothing on disk is touched, because the files are the successor's; after a
  * take-back, the locks are taken again, the journal rewritten as this process's state and the descriptor side name
- * bound again (a failed successor may have removed it).
+ * bound again (a failed successor may have removed it). While paused for a successor, the metrics port is let go
+ * as well (a successor takes everything it needs, the port included, before it confirms), and taken again on a
+ * take-back.
  */
 final class DaemonShutdown
 {
@@ -26,7 +28,10 @@ final class DaemonShutdown
     private final DaemonCore core;
     private final DaemonLocks locks;
     Conductor conductor;
+    /** Conductor thread once it runs (a handover lets it go and a take-back starts it again). */
     MetricsEndpoint metrics;
+    /** Starts the metrics endpoint again after a take-back; null without a metrics port. */
+    MetricsRestart metricsRestart;
     private HandoverServer handover;
     private AFUNIXDatagramChannel sideName;
 
@@ -45,7 +50,7 @@ final class DaemonShutdown
         try
         {
             handover = HandoverServer.start(config.stateDir,
-                () -> pause(new HandoverPause(locks::release, this::reclaim)), transport);
+                () -> pause(new HandoverPause(this::releaseForHandover, this::reclaim)), transport);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -58,6 +63,20 @@ final class DaemonShutdown
     {
         conductor.pauseForHandover(pause);
         return pause;
+    }
+
+    /**
+     * Conductor thread, on pausing for a successor: the locks, and the metrics port (the successor binds its own
+     * before it confirms; it may be this very port).
+     */
+    private void releaseForHandover()
+    {
+        locks.release();
+        if (null != metrics)
+        {
+            CloseHelper.quietClose(metrics);
+            metrics = null;
+        }
     }
 
     /** Conductor thread, after a take-back. */
@@ -88,7 +107,32 @@ final class DaemonShutdown
             LOG.error("handover taken back; cannot rewrite the journal: {}", ex.toString());
         }
         rebindSideName();
+        restartMetrics();
         LOG.info("handover taken back: serving {} again", config.socketPath);
+    }
+
+    private void restartMetrics()
+    {
+        if (null == metricsRestart || null != metrics)
+        {
+            return;
+        }
+        try
+        {
+            metrics = metricsRestart.start();
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            LOG.error("handover taken back, but the metrics port cannot be bound again ({}): serving without " +
+                "metrics", ex.toString());
+        }
+    }
+
+    /** Binds the metrics port again. */
+    @FunctionalInterface
+    interface MetricsRestart
+    {
+        MetricsEndpoint start() throws IOException;
     }
 
     /** Holds {@code <socket>.fd} again (clients accept replies from it: nobody else may bind it). */

@@ -35,7 +35,6 @@ final class DatagramTransport implements Transport
     private static final Logger LOG = LoggerFactory.getLogger(DatagramTransport.class);
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
 
-
     private final Path socketPath;
     private final Path descriptorSocketPath;
     private final AFUNIXDatagramChannel channel;
@@ -43,6 +42,7 @@ final class DatagramTransport implements Transport
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(RECEIVE_CAPACITY);
     private final byte[] requestBytes = new byte[RECEIVE_CAPACITY];
     private final AFUNIXDatagramChannel descriptorChannel;
+    private final AttachedDescriptors attached = new AttachedDescriptors(); // closed off this thread (issue 25)
     /** False for a socket passed by a supervisor: its file is the supervisor's, never removed here. */
     private boolean ownsSocketFile = true;
     private AFUNIXSocketAddress lastReceived;
@@ -125,6 +125,7 @@ final class DatagramTransport implements Transport
                 Files.setPosixFilePermissions(socketPath, mode);
             }
             channel.configureBlocking(false);
+            AttachedDescriptors.makeRoom(channel);
             // The JDK's default selector rejects junixsocket channels; its own provider's works.
             final Selector selector = channel.provider().openSelector();
             channel.register(selector, SelectionKey.OP_READ);
@@ -153,6 +154,7 @@ final class DatagramTransport implements Transport
         receiveBuffer.clear();
         final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
         final int length = receiveBuffer.position();
+        attached.takeFrom(channel, from);
         if (null == from)
         {
             if (length > 0)
@@ -436,7 +438,7 @@ final class DatagramTransport implements Transport
             channel.setDeleteOnClose(false); // the successor serves this file now
             channel.setShutdownOnClose(false); // and this very socket: a shutdown would end it for both
         }
-        CloseHelper.quietCloseAll(selector, channel, descriptorChannel);
+        CloseHelper.quietCloseAll(selector, channel, descriptorChannel, attached);
         if (keepFiles)
         {
             return;

@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  * <p>
  * Caffeine tells its scheduler when it next has something due; {@link DutyCycleScheduler} only writes that down, so
  * the conductor can bound its idle wait by it ({@link #nanosToNextExpiry}).
+ * <p>
+ * <b>Serving time.</b> Every time here is read from a {@link ServingClock}: once the conductor serves, a stretch in
+ * which it did not run (a handover pause, a stall, a stopped process) is no client's time, so no lease runs out
+ * because of it (issue 25).
  */
 final class LeaseTable
 {
@@ -42,7 +46,7 @@ final class LeaseTable
     private final HashMap<ClientAddress, Session> sessions = new HashMap<>();
     private final ArrayList<Session> fired = new ArrayList<>();
     private final Cache<Session, Boolean> timer;
-    private final NanoClock clock;
+    private final ServingClock clock;
     private final DutyCycleScheduler scheduler;
     private final long originNs;
     private final long ttlNs;
@@ -50,12 +54,12 @@ final class LeaseTable
 
     /**
      * @param ttlMs lease length.
-     * @param clock the monotonic clock, shared with the conductor.
+     * @param clock the monotonic clock, shared with the conductor (leases count only the serving part of it).
      */
     LeaseTable(final long ttlMs, final NanoClock clock)
     {
         this.ttlNs = TimeUnit.MILLISECONDS.toNanos(ttlMs);
-        this.clock = clock;
+        this.clock = new ServingClock(clock);
         this.originNs = clock.nanoTime();
         final Ticker ticker = this::ticks;
         this.scheduler = new DutyCycleScheduler(ticker);
@@ -109,6 +113,21 @@ final class LeaseTable
             return 0;
         }
         return leftNs >= MAX_TICKS >> TICK_SHIFT ? MAX_TICKS : leftNs << TICK_SHIFT;
+    }
+
+    /**
+     * The conductor's loop starts: from now on, time in which it does not run is not counted against any lease (see
+     * {@link ServingClock}). Conductor thread.
+     */
+    void startServing()
+    {
+        clock.startServing();
+    }
+
+    /** @return time not counted against leases so far (the conductor was not serving), ns. */
+    long notServingNs()
+    {
+        return clock.excludedNs();
     }
 
     long ttlMs()

@@ -120,6 +120,36 @@ final class NativeSocketSetup
         return pidfds;
     }
 
+    /**
+     * Refuses descriptors at the sender: with {@code SO_PASSRIGHTS} 0 a {@code sendmsg} carrying {@code SCM_RIGHTS} to
+     * this socket fails in the sender with {@code EPERM}, so the daemon never holds, and never has to close, a
+     * descriptor someone else chose (closing one can block for as long as its sender likes, see
+     * {@link DescriptorCloser}). Sending descriptors from this socket is unaffected.
+     *
+     * @return false on a kernel without the option (before 6.16): attached descriptors then arrive and are closed
+     * off the request thread.
+     */
+    static boolean refuseDescriptors(final Arena setup, final MemorySegment captured, final int fd)
+    {
+        if (Boolean.getBoolean("zerocp.transport.acceptDescriptors"))
+        {
+            // Tests only: the path of kernels before 6.16, on this one.
+            LOG.warn("zerocp.transport.acceptDescriptors=true: descriptors senders attach are received (tests only)");
+            return false;
+        }
+        try
+        {
+            setOption(setup, captured, fd, SO_PASSRIGHTS, 0, "SO_PASSRIGHTS");
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            LOG.info("kernel has no SO_PASSRIGHTS ({}): descriptors a sender attaches are received and closed on a " +
+                "thread of their own", ex.getMessage());
+            return false;
+        }
+    }
+
     static byte[] socketAddressBytes(final Path path) throws IOException
     {
         final byte[] bytes = path.toString().getBytes(StandardCharsets.UTF_8);

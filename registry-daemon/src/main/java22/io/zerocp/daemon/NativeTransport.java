@@ -19,6 +19,7 @@ import static io.zerocp.daemon.NativeSocketSetup.boundPath;
 import static io.zerocp.daemon.NativeSocketSetup.configure;
 import static io.zerocp.daemon.NativeSocketSetup.intOption;
 import static io.zerocp.daemon.NativeSocketSetup.openSocket;
+import static io.zerocp.daemon.NativeSocketSetup.refuseDescriptors;
 import static io.zerocp.daemon.NativeSocketSetup.socketAddressBytes;
 import static io.zerocp.daemon.Syscalls.AF_UNIX;
 import static io.zerocp.daemon.Syscalls.SOCK_DGRAM;
@@ -81,6 +82,7 @@ final class NativeTransport implements Transport
         final int fd,
         final int descriptorSocketFd,
         final boolean passPidfd,
+        final boolean refusesDescriptors,
         final boolean ownsSocketFile) throws IOException
     {
         this.ownsSocketFile = ownsSocketFile;
@@ -89,7 +91,7 @@ final class NativeTransport implements Transport
         this.fd = fd;
         this.descriptorSocketFd = descriptorSocketFd;
         this.passPidfd = passPidfd;
-        this.in = new ReceiveBatch(arena, errno, fd);
+        this.in = new ReceiveBatch(arena, errno, fd, refusesDescriptors);
         this.out = new SendBatch(arena, errno, fd);
         this.processes = new PidfdWatcher(arena, errno);
         this.waiter = new EpollWaiter(arena, errno, fd, processes.epollFd());
@@ -128,10 +130,11 @@ final class NativeTransport implements Transport
             final MemorySegment captured = Syscalls.newCaptureState(setup);
             fd = openSocket(setup, captured);
             final boolean pidfds = configure(setup, captured, fd);
+            final boolean refuses = refuseDescriptors(setup, captured, fd);
             bindTo(setup, captured, fd, path, socketPath);
             Files.setPosixFilePermissions(socketPath, mode);
             descriptorFd = bindDescriptorName(setup, captured, descriptorPath, descriptorSocketPath, mode);
-            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, true);
+            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, refuses, true);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -175,11 +178,12 @@ final class NativeTransport implements Transport
                     ": make --socket and the supervisor's socket agree");
             }
             final boolean pidfds = configure(setup, captured, fd);
+            final boolean refuses = refuseDescriptors(setup, captured, fd);
             SocketFiles.removeStale(descriptorSocketPath);
             descriptorFd = bindDescriptorName(setup, captured, socketAddressBytes(descriptorSocketPath),
                 descriptorSocketPath, mode);
             LOG.info("serving the socket passed by the supervisor (descriptor {}); it outlives this process", fd);
-            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, false);
+            return new NativeTransport(socketPath, descriptorSocketPath, fd, descriptorFd, pidfds, refuses, false);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -334,6 +338,7 @@ final class NativeTransport implements Transport
             return;
         }
         in.releaseSender();
+        in.close();
         closeQuietly(fd);
         closeQuietly(descriptorSocketFd);
         waiter.closeDescriptors();

@@ -36,13 +36,22 @@ final class ReceiveBatch
     private static final int RECEIVE_CAPACITY = Protocol.MAX_REQUEST_LENGTH + 1;
     private static final int IN_DATA_STRIDE = align8(RECEIVE_CAPACITY);
     private static final int NAME_STRIDE = align8(SOCKADDR_UN_SIZE);
-    /** Credentials (32) and a pidfd (24), plus room for descriptors a hostile sender attaches (they are closed). */
-    private static final int IN_CONTROL = 256;
+    /**
+     * Credentials (32) and a pidfd (24), plus room for the most descriptors one datagram can carry ({@code SCM_MAX_FD}
+     * 253: 1,032 bytes), where a kernel before 6.16 lets senders attach them: every one is then installed here and
+     * closed by the {@link DescriptorCloser}. A smaller buffer would make the kernel close those that do not fit on
+     * this thread, on its way back from {@code recvmmsg} (issue 25).
+     */
+    private static final int IN_CONTROL = 1280;
     /** Addresses remembered for allocation-free look-ups; past this the table starts again (a flood of names). */
     private static final int MAX_INTERNED_ADDRESSES = 1 << 16;
 
     private final int fd;
     private final MemorySegment errno;
+    /** Whether the socket refuses descriptors at the sender ({@code SO_PASSRIGHTS} 0): none ever arrives then. */
+    private final boolean refusesDescriptors;
+    /** Started at the first attached descriptor, on kernels that let senders attach them. */
+    private DescriptorCloser<int[]> closer;
     private final MemorySegment inHeaders;
     private final MemorySegment inIov;
     private final MemorySegment names;
@@ -68,10 +77,12 @@ final class ReceiveBatch
      * @param arena the transport's arena (it closes it).
      * @param errno the conductor thread's errno capture segment.
      * @param fd    the socket.
+     * @param refusesDescriptors whether {@code SO_PASSRIGHTS} 0 is set on it.
      */
-    ReceiveBatch(final Arena arena, final MemorySegment errno, final int fd)
+    ReceiveBatch(final Arena arena, final MemorySegment errno, final int fd, final boolean refusesDescriptors)
     {
         this.fd = fd;
+        this.refusesDescriptors = refusesDescriptors;
         this.errno = errno;
         inHeaders = arena.allocate(MMSGHDR.byteSize() * BATCH, 8);
         inIov = arena.allocate(IOVEC.byteSize() * BATCH, 8);
@@ -241,10 +252,7 @@ final class ReceiveBatch
                 }
                 else if (type == SCM_RIGHTS)
                 {
-                    for (long d = data; d + 4 <= data + dataLength; d += 4)
-                    {
-                        closeQuietly(inControl.get(JAVA_INT, d)); // nobody sends the daemon descriptors
-                    }
+                    handOffAttached(data, dataLength); // nobody sends the daemon descriptors
                 }
             }
             at += align8(length);
@@ -253,6 +261,50 @@ final class ReceiveBatch
         {
             LOG.warn("a datagram's ancillary data was cut ({} so far): a sender attached descriptors",
                 truncatedControls);
+        }
+    }
+
+    /**
+     * Passes the descriptors of one {@code SCM_RIGHTS} message to the closer thread: their close may block for as
+     * long as their sender chose (a socket with {@code SO_LINGER}), and this is the request thread.
+     */
+    private void handOffAttached(final long data, final long dataLength)
+    {
+        final int count = (int)(dataLength / 4);
+        if (count <= 0)
+        {
+            return;
+        }
+        final int[] descriptors = new int[count]; // allocates, but only for a sender that attached descriptors
+        for (int i = 0; i < count; i++)
+        {
+            descriptors[i] = inControl.get(JAVA_INT, data + 4L * i);
+        }
+        if (null == closer)
+        {
+            if (refusesDescriptors)
+            {
+                LOG.warn("descriptors arrived although the socket refuses them (SO_PASSRIGHTS): closing them apart");
+            }
+            closer = new DescriptorCloser<>(ReceiveBatch::closeAll, "zerocpd-descriptor-closer");
+        }
+        closer.close(descriptors, count, "pid " + senderPid + " uid " + senderUid);
+    }
+
+    private static void closeAll(final int[] descriptors)
+    {
+        for (final int descriptor : descriptors)
+        {
+            closeQuietly(descriptor);
+        }
+    }
+
+    /** Stops the closer thread, if one was started. */
+    void close()
+    {
+        if (null != closer)
+        {
+            closer.close();
         }
     }
 

@@ -36,6 +36,8 @@ final class Syscalls
     static final int SO_PASSCRED = 16;
     static final int SO_SNDBUFFORCE = 32;
     static final int SO_PASSPIDFD = 76;
+    /** Kernels from 6.16: 0 makes a sender's {@code SCM_RIGHTS} to this socket fail at the sender ({@code EPERM}). */
+    static final int SO_PASSRIGHTS = 83;
     static final int SCM_RIGHTS = 1;
     static final int SCM_CREDENTIALS = 2;
     static final int SCM_PIDFD = 4;
