@@ -161,16 +161,54 @@ public final class RegistryClient implements AutoCloseable
         return Replies.size(Replies.expect(exchange(request, Replies::isNumberOrError), request), request);
     }
 
-    /** Maps a region read-write, creating it with the daemon's default size on first use. */
+    /**
+     * Maps a region read-write, creating it with the daemon's default size on first use.
+     *
+     * @throws RegistryException when the region holds a typed layout (a ring, broadcast buffer or frame pool): open
+     *                           it with its typed class, {@link #acquireReadOnly} to look, or {@link #acquireRaw}.
+     */
     public SharedRegion acquire(final String name)
     {
-        return acquire(name, 0, false);
+        return refuseTyped(acquire(name, 0, false));
     }
 
-    /** Maps a region read-write, creating it with {@code size} bytes on first use. */
+    /**
+     * Maps a region read-write, creating it with {@code size} bytes on first use.
+     *
+     * @throws RegistryException when the region holds a typed layout, as {@link #acquire(String)}.
+     */
     public SharedRegion acquire(final String name, final long size)
     {
+        return refuseTyped(acquire(name, size, false));
+    }
+
+    /**
+     * Maps a region read-write whatever it holds, typed layouts included, creating it with {@code size} bytes (0: the
+     * daemon's default) on first use: for the typed-region classes and tools that know the layout. Writing into a
+     * typed region behind its classes' back breaks it for every process that uses it.
+     */
+    public SharedRegion acquireRaw(final String name, final long size)
+    {
         return acquire(name, size, false);
+    }
+
+    /** A raw writable open must not silently hand out a typed region (issue 26): the caller asks for acquireRaw. */
+    private static SharedRegion refuseTyped(final SharedRegion region)
+    {
+        final org.agrona.DirectBuffer view = region.view();
+        if (view.capacity() < io.zerocp.api.RegionLayout.PREFIX_LENGTH ||
+            view.getLong(io.zerocp.api.RegionLayout.MAGIC_OFFSET) != io.zerocp.api.RegionLayout.MAGIC)
+        {
+            return region;
+        }
+        final String layout = io.zerocp.api.RegionLayout.describe(view.getLong(io.zerocp.api.RegionLayout.MAGIC_OFFSET),
+            view.getLong(io.zerocp.api.RegionLayout.STATE_OFFSET), view.getInt(io.zerocp.api.RegionLayout.KIND_OFFSET),
+            view.getInt(io.zerocp.api.RegionLayout.VERSION_OFFSET));
+        // Closed the way the typed classes close theirs: never while this process holds role locks on its file.
+        TypedRegionFiles.close(region);
+        throw new RegistryException(null, "region " + region.name() + " holds a typed layout (" + layout + "); open " +
+            "it with its typed class (MessageRing, BroadcastRegion, FramePool), with acquireReadOnly to look, or with " +
+            "acquireRaw(name, size) to map it raw and writable on purpose");
     }
 
     /**

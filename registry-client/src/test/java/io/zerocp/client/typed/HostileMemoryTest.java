@@ -243,7 +243,7 @@ class HostileMemoryTest
             assertEquals(4096, raw.fileSize());
             final CorruptRegionException ex = assertThrows(CorruptRegionException.class, () ->
                 TypedRegionHeader.initOrValidate(raw.buffer(), "shrunk", LayoutKind.RING_MANY_TO_ONE,
-                    MessageRing.VERSION, new long[]{1 << 20}, length, b -> { }, raw::fileSize));
+                    MessageRing.VERSION, new long[]{1 << 20}, length, b -> { }, raw::fileSize, TypedMapping.over(raw)));
             assertTrue(ex.getMessage().contains("its file has 4096 bytes, the layout needs " + length),
                 ex.getMessage());
             assertFalse(ex.recovered());

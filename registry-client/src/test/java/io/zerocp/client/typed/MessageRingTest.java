@@ -176,8 +176,8 @@ class MessageRingTest
                 "layout", "4096", "o2o"))
             {
                 assertEquals(0, other.waitFor(30, TimeUnit.SECONDS), other::output);
-                assertTrue(other.printed("MISMATCH region layout holds a RING_MANY_TO_ONE v1 (capacity=4096); " +
-                    "opened as RING_ONE_TO_ONE v1 (capacity=4096)"), other::output);
+                assertTrue(other.printed("MISMATCH region layout holds a RING_MANY_TO_ONE v2 (capacity=4096); " +
+                    "opened as RING_ONE_TO_ONE v2 (capacity=4096)"), other::output);
             }
             // Other size: caught by the daemon's size check, explained from the header.
             try (ChildJvm other = ChildJvm.start(TypedPeer.class, "ring-open", daemon.socket().toString(),
@@ -185,7 +185,7 @@ class MessageRingTest
             {
                 assertEquals(0, other.waitFor(30, TimeUnit.SECONDS), other::output);
                 assertTrue(other.printed("MISMATCH region layout exists with another size and holds a " +
-                    "RING_MANY_TO_ONE v1 (capacity=4096)"), other::output);
+                    "RING_MANY_TO_ONE v2 (capacity=4096)"), other::output);
             }
             final LayoutMismatchException asFrames = assertThrows(LayoutMismatchException.class,
                 () -> FramePool.open(client, "layout", 3, 64, 1));
@@ -208,13 +208,13 @@ class MessageRingTest
             RegistryClient client = client(daemon))
         {
             try (MessageRing ring = MessageRing.manyToOne(client, "versioned", capacity);
-                SharedRegion raw = client.acquire("versioned", length))
+                SharedRegion raw = client.acquireRaw("versioned", length))
             {
                 raw.buffer().putInt(TypedRegionHeader.VERSION_OFFSET, MessageRing.VERSION + 1);
                 final LayoutMismatchException ex = assertThrows(LayoutMismatchException.class,
                     () -> MessageRing.manyToOne(client, "versioned", capacity));
-                assertTrue(ex.getMessage().contains("holds a RING_MANY_TO_ONE v2 (capacity=1024); opened as " +
-                    "RING_MANY_TO_ONE v1"), ex.getMessage());
+                assertTrue(ex.getMessage().contains("holds a RING_MANY_TO_ONE v3 (capacity=1024); opened as " +
+                    "RING_MANY_TO_ONE v2"), ex.getMessage());
             }
             try (SharedRegion raw = client.acquire("plain", length))
             {
