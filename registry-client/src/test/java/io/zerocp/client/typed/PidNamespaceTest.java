@@ -76,6 +76,10 @@ class PidNamespaceTest
             {
                 publish(producer);
                 TypedPeer.sleepQuietly(2);
+                if (i == frames / 2)
+                {
+                    assertEquals(2, pool.consumerCount(), "after the producer's sweeps, still attached");
+                }
             }
             for (final ChildJvm consumer : List.of(first, second))
             {
