@@ -169,7 +169,7 @@ public final class RegistryClient implements AutoCloseable
      */
     public SharedRegion acquire(final String name)
     {
-        return refuseTyped(acquire(name, 0, false));
+        return TypedRegionFiles.refuseTyped(acquire(name, 0, false));
     }
 
     /**
@@ -179,7 +179,7 @@ public final class RegistryClient implements AutoCloseable
      */
     public SharedRegion acquire(final String name, final long size)
     {
-        return refuseTyped(acquire(name, size, false));
+        return TypedRegionFiles.refuseTyped(acquire(name, size, false));
     }
 
     /**
@@ -190,25 +190,6 @@ public final class RegistryClient implements AutoCloseable
     public SharedRegion acquireRaw(final String name, final long size)
     {
         return acquire(name, size, false);
-    }
-
-    /** A raw writable open must not silently hand out a typed region (issue 26): the caller asks for acquireRaw. */
-    private static SharedRegion refuseTyped(final SharedRegion region)
-    {
-        final org.agrona.DirectBuffer view = region.view();
-        if (view.capacity() < io.zerocp.api.RegionLayout.PREFIX_LENGTH ||
-            view.getLong(io.zerocp.api.RegionLayout.MAGIC_OFFSET) != io.zerocp.api.RegionLayout.MAGIC)
-        {
-            return region;
-        }
-        final String layout = io.zerocp.api.RegionLayout.describe(view.getLong(io.zerocp.api.RegionLayout.MAGIC_OFFSET),
-            view.getLong(io.zerocp.api.RegionLayout.STATE_OFFSET), view.getInt(io.zerocp.api.RegionLayout.KIND_OFFSET),
-            view.getInt(io.zerocp.api.RegionLayout.VERSION_OFFSET));
-        // Closed the way the typed classes close theirs: never while this process holds role locks on its file.
-        TypedRegionFiles.close(region);
-        throw new RegistryException(null, "region " + region.name() + " holds a typed layout (" + layout + "); open " +
-            "it with its typed class (MessageRing, BroadcastRegion, FramePool), with acquireReadOnly to look, or with " +
-            "acquireRaw(name, size) to map it raw and writable on purpose");
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.zerocp.client;
 
+import io.zerocp.api.RegionLayout;
+import org.agrona.DirectBuffer;
+
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -80,6 +83,25 @@ public final class TypedRegionFiles
             }
         }
         region.close();
+    }
+
+    /** A raw writable open must not silently hand out a typed region (issue 26): the caller asks for acquireRaw. */
+    static SharedRegion refuseTyped(final SharedRegion region)
+    {
+        final DirectBuffer view = region.view();
+        if (view.capacity() < RegionLayout.PREFIX_LENGTH ||
+            view.getLong(RegionLayout.MAGIC_OFFSET) != RegionLayout.MAGIC)
+        {
+            return region;
+        }
+        final String layout = RegionLayout.describe(view.getLong(RegionLayout.MAGIC_OFFSET),
+            view.getLong(RegionLayout.STATE_OFFSET), view.getInt(RegionLayout.KIND_OFFSET),
+            view.getInt(RegionLayout.VERSION_OFFSET));
+        // Closed the way the typed classes close theirs: never while this process holds role locks on its file.
+        close(region);
+        throw new RegistryException(null, "region " + region.name() + " holds a typed layout (" + layout + "); open " +
+            "it with its typed class (MessageRing, BroadcastRegion, FramePool), with acquireReadOnly to look, or with " +
+            "acquireRaw(name, size) to map it raw and writable on purpose");
     }
 
     private static List<SharedRegion> closable(final String name, final Group group)

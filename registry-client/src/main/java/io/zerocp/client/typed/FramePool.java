@@ -35,12 +35,13 @@ import java.nio.channels.FileLock;
  * <b>Claims.</b> To read a frame, a consumer stores the slot number in its claim word, then re-reads the slot's
  * sequence; the producer stores a "writing" mark in the slot's sequence, then re-reads every claim word. Both are
  * volatile store-then-load pairs, so at least one side sees the other: either the producer picks another slot, or
- * the consumer retries with the newer frame. A claim word belongs to a consumer entry that records its owner's
- * process identity (pid + start time, see {@link ProcessIdentity}). A claim only counts while that process lives:
- * the producer checks the owners every 100 ms and frees the entries of dead (or zombie, or pid-reused) processes,
- * so a consumer {@code kill -9}ed in the middle of a frame pins its slot for about that long, not forever. Process
- * identity rather than the registry lease: the producer can check it from shared memory alone, with no daemon round
- * trip, and it is right the moment the process is gone.
+ * the consumer retries with the newer frame. A claim word belongs to a consumer entry, and an entry is held with a
+ * kernel record lock on the region's file (slot 16 + i of {@link RoleLocks}) for as long as its consumer is attached.
+ * The producer probes the locks of used entries every 100 ms and frees the entries nobody holds (their consumer died,
+ * and the kernel dropped its lock), so a consumer {@code kill -9}ed in the middle of a frame pins its slot for about
+ * that long, not forever, and a live consumer in another pid namespace is never mistaken for a dead one (a pid means
+ * nothing across namespaces; the identity in the entry is a label). Locks rather than the registry lease: the
+ * producer checks them with no daemon round trip, and they are right the moment the process is gone.
  * <p>
  * Region layout after the {@link TypedRegionHeader}: at 128 the published word ({@code sequence << 16 | slot});
  * at 256 {@code maxConsumers} 64-byte consumer entries (identity, claim, last sequence, frames read, frames missed);

@@ -14,25 +14,26 @@ import java.util.function.LongSupplier;
  * The 128-byte header at offset 0 of every typed region, and the init-once protocol that fills it.
  * <pre>
  *   0  magic            "ZEROCPTY" once initialized
- *   8  state            0 = UNINIT, identity of the initializing process = INITIALIZING, 1 = READY
+ *   8  state            0 = UNINIT, identity (label) of the initializing process = INITIALIZING, 1 = READY
  *  16  kind (int)       {@link LayoutKind#code()}
  *  20  version (int)    layout version of that kind
  *  24  parameters       4 longs (capacity, or slots / slot size / max consumers)
  *  56  length           bytes the layout needs
- *  64  writer role      identity of the exclusive producer, or 0
- *  72  reader role      identity of the exclusive consumer, or 0
+ *  64  writer role      identity (label) of the exclusive producer, or 0; held by lock slot 0
+ *  72  reader role      identity (label) of the exclusive consumer, or 0; held by lock slot 1
  *  80  reserved up to 128
  * </pre>
  * <b>Why init-once in the header and not in the daemon.</b> The daemon creates regions by name and size and knows
  * nothing of what is inside them; keeping it that way keeps the protocol seed-compatible and the daemon free of
  * Agrona layouts and their versions (a new layout or version ships in the client library alone). The region file
- * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener wins a CAS from UNINIT to
- * INITIALIZING (storing its process identity), writes the magic, the layout and resets the body, and publishes READY
- * with a volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
- * {@link LayoutMismatchException} on any difference. If the initializer dies before READY, a waiter sees that its
- * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name: a
- * state word holding a dead process's identity next to no magic or our magic means "initialization abandoned"
- * (the magic is written first, so a crash between it and READY is the common case, not a foreign region); next to
+ * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener takes the initializer lock
+ * (slot 2 of {@link RoleLocks}), wins a CAS from UNINIT to INITIALIZING (storing its process identity, a label),
+ * writes the magic, the layout and resets the body, publishes READY with a volatile store and unlocks; every later
+ * opener waits for READY and then compares kind, version and parameters, throwing {@link LayoutMismatchException} on
+ * any difference. If the initializer dies before READY, the kernel drops its lock; a waiter that gets the lock while
+ * the state still names an initializer takes over with a second CAS, so a crash during initialization does not wedge
+ * the name, and a live initializer in another pid namespace is never taken over. A state word holding an identity
+ * next to no magic or our magic means "initialization in progress or abandoned" (the magic is written first); next to
  * any other first word it means raw data that merely looks like an identity.
  * <p>
  * The body is cleared with plain 8-byte stores after checking with {@code fstat} that the file still has the

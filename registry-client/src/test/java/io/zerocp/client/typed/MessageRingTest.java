@@ -42,7 +42,7 @@ class MessageRingTest
             final long deadline = System.nanoTime() + LIVENESS.toNanos();
             while (next[1] + next[2] + bad[0] < 2L * perProducer && System.nanoTime() < deadline)
             {
-                if (0 == consumer.read((type, buffer, index, length) ->
+                if (0 == consumer.poll((type, buffer, index, length) ->
                 {
                     final int producer = buffer.getInt(index);
                     if (type != TypedPeer.DATA_TYPE || !TypedPeer.intact(buffer, index, length) ||
@@ -63,7 +63,7 @@ class MessageRingTest
             assertEquals(perProducer, next[2], second::output);
             assertEquals(0, first.waitFor(30, TimeUnit.SECONDS), first::output);
             assertEquals(0, second.waitFor(30, TimeUnit.SECONDS), second::output);
-            assertEquals(0, consumer.read((type, buffer, index, length) -> bad[0]++), "nothing after the last");
+            assertEquals(0, consumer.poll((type, buffer, index, length) -> bad[0]++), "nothing after the last");
         }
     }
 
@@ -83,7 +83,7 @@ class MessageRingTest
             final long deadline = System.nanoTime() + LIVENESS.toNanos();
             while (next[0] + bad[0] < count && System.nanoTime() < deadline)
             {
-                consumer.read((type, buffer, index, length) ->
+                consumer.poll((type, buffer, index, length) ->
                 {
                     if (!TypedPeer.intact(buffer, index, length) || buffer.getInt(index) != 5 ||
                         buffer.getLong(index + 8) != next[0])
@@ -138,7 +138,7 @@ class MessageRingTest
                         written++;
                     }
                 }
-                consumer.read((type, buffer, index, length) ->
+                consumer.poll((type, buffer, index, length) ->
                 {
                     if (type != TypedPeer.DATA_TYPE)
                     {
@@ -194,7 +194,7 @@ class MessageRingTest
             // The ring is unharmed by all of that.
             try (RingConsumer consumer = ring.consumer())
             {
-                assertEquals(1, consumer.read((type, buffer, index, length) -> { }));
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> { }));
             }
         }
     }
@@ -253,7 +253,7 @@ class MessageRingTest
             {
                 assertEquals(TypedRegionHeader.READY, raw.buffer().getLongVolatile(TypedRegionHeader.STATE_OFFSET));
                 assertTrue(ring.write(1, new UnsafeBuffer(new byte[8]), 0, 8));
-                assertEquals(1, consumer.read((type, buffer, index, length) -> { }));
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> { }));
             }
         }
     }
@@ -274,7 +274,7 @@ class MessageRingTest
                 assertTrue(ring.write(1, message, 0, 100));
                 final int expected = i;
                 final int[] got = {-1};
-                assertEquals(1, consumer.read((type, buffer, index, length) -> got[0] = buffer.getInt(index), 1),
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> got[0] = buffer.getInt(index), 1),
                     "read " + i + " at position " + ring.consumerPosition());
                 assertEquals(expected, got[0]);
             }

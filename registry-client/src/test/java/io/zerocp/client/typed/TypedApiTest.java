@@ -111,6 +111,30 @@ class TypedApiTest
         }
     }
 
+    @Test
+    void rolesAreHeldOverAPassedDescriptorToo()
+    {
+        try (EmbeddedDaemon daemon = EmbeddedDaemon.start();
+            RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
+                .timeout(java.time.Duration.ofSeconds(10)).transferMode(io.zerocp.client.TransferMode.FD).build();
+            FramePool pool = FramePool.open(client, "api_fd", 3, 64, 1))
+        {
+            try (FrameProducer producer = pool.producer();
+                ChildJvmProbe probe = ChildJvmProbe.tryProduce(daemon, "api_fd", "3", "64", "1"))
+            {
+                assertTrue(probe.refused(), probe.output());
+                producer.claim();
+                producer.publish(8, 1);
+            }
+            try (FrameConsumer consumer = pool.consumer())
+            {
+                assertEquals(1, pool.consumerCount());
+                assertEquals(1, consumer.poll((f, l, s, ts) -> { }, 1));
+            }
+            assertEquals(0, pool.consumerCount());
+        }
+    }
+
     private static void assertClosesTwice(final AutoCloseable closeable)
     {
         try

@@ -226,7 +226,7 @@ public final class TypedPeer
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (subscriber.lastSequence() < count && System.nanoTime() < deadline)
             {
-                if (0 == subscriber.receive((type, buffer, index, length) ->
+                if (0 == subscriber.poll((type, buffer, index, length) ->
                 {
                     if (!intact(buffer, index, length))
                     {
