@@ -2,6 +2,7 @@ package io.zerocp.client.typed;
 
 import io.zerocp.api.RegionLayout;
 import io.zerocp.client.RegistryException;
+import io.zerocp.client.RegistryInterruptedException;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
@@ -292,7 +293,7 @@ final class TypedRegionHeader
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
-                throw new RegistryException("interrupted while waiting for a typed region", ex);
+                throw new RegistryInterruptedException("interrupted while waiting for a typed region", ex);
             }
         }
     }
