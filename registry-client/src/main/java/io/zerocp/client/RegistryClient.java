@@ -161,14 +161,33 @@ public final class RegistryClient implements AutoCloseable
         return Replies.size(Replies.expect(exchange(request, Replies::isNumberOrError), request), request);
     }
 
-    /** Maps a region read-write, creating it with the daemon's default size on first use. */
+    /**
+     * Maps a region read-write, creating it with the daemon's default size on first use.
+     *
+     * @throws RegistryException when the region holds a typed layout (a ring, broadcast buffer or frame pool): open
+     *                           it with its typed class, {@link #acquireReadOnly} to look, or {@link #acquireRaw}.
+     */
     public SharedRegion acquire(final String name)
     {
-        return acquire(name, 0, false);
+        return TypedRegionFiles.refuseTyped(acquire(name, 0, false));
     }
 
-    /** Maps a region read-write, creating it with {@code size} bytes on first use. */
+    /**
+     * Maps a region read-write, creating it with {@code size} bytes on first use.
+     *
+     * @throws RegistryException when the region holds a typed layout, as {@link #acquire(String)}.
+     */
     public SharedRegion acquire(final String name, final long size)
+    {
+        return TypedRegionFiles.refuseTyped(acquire(name, size, false));
+    }
+
+    /**
+     * Maps a region read-write whatever it holds, typed layouts included, creating it with {@code size} bytes (0: the
+     * daemon's default) on first use: for the typed-region classes and tools that know the layout. Writing into a
+     * typed region behind its classes' back breaks it for every process that uses it.
+     */
+    public SharedRegion acquireRaw(final String name, final long size)
     {
         return acquire(name, size, false);
     }

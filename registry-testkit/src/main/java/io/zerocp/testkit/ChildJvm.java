@@ -40,6 +40,16 @@ public final class ChildJvm implements AutoCloseable
             readableClassPath(), mainClass, args);
     }
 
+    /**
+     * Runs the main class under a wrapper command, e.g. {@code unshare --pid --fork --kill-child --mount-proc} for a
+     * JVM in its own pid namespace. {@link #pid()} is then the wrapper's pid; {@link #kill9()} kills the wrapper,
+     * which must take the JVM with it (unshare's {@code --kill-child}).
+     */
+    public static ChildJvm startWrapped(final List<String> wrapper, final Class<?> mainClass, final String... args)
+    {
+        return launch(wrapper, System.getProperty("java.class.path"), mainClass, args);
+    }
+
     /** @return whether {@link #startAs} can work here: running as root with setpriv and the user present. */
     public static boolean canRunAs(final String user)
     {

@@ -129,7 +129,7 @@ public final class RingThroughputBenchmark
             int idle = 0;
             while (!counter.ended && System.nanoTime() < deadline)
             {
-                if (consumer.read(counter) > 0)
+                if (consumer.poll(counter) > 0)
                 {
                     counter.last = System.nanoTime(); // per batch: a clock read per message would cost ~10%
                     idle = 0;

@@ -5,11 +5,15 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastTransmitter;
 
+import io.zerocp.client.ClientClosedException;
+
 import java.nio.ByteBuffer;
+import java.nio.channels.FileLock;
 
 /**
  * The one transmitter of a {@link BroadcastRegion}. Transmitting never blocks: slow receivers are lapped. Holds the
- * transmitter role until closed. Not thread-safe.
+ * transmitter role until closed, as a kernel record lock (see {@link RoleLocks}): one live transmitter in any pid
+ * namespace. Not thread-safe.
  */
 public final class BroadcastPublisher implements AutoCloseable
 {
@@ -17,12 +21,15 @@ public final class BroadcastPublisher implements AutoCloseable
     private final AtomicBuffer region;
     private final BroadcastTransmitter transmitter;
     private final UnsafeBuffer scratch;
+    private final FileLock role;
     private long sequence;
     private boolean closed;
 
-    BroadcastPublisher(final BroadcastRegion owner, final AtomicBuffer region, final UnsafeBuffer broadcastBuffer)
+    BroadcastPublisher(
+        final BroadcastRegion owner, final AtomicBuffer region, final UnsafeBuffer broadcastBuffer, final FileLock role)
     {
         this.owner = owner;
+        this.role = role;
         this.region = region;
         this.transmitter = new BroadcastTransmitter(broadcastBuffer);
         this.scratch = new UnsafeBuffer(ByteBuffer.allocateDirect(transmitter.maxMsgLength()));
@@ -63,9 +70,15 @@ public final class BroadcastPublisher implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("publisher is closed");
+            throw new ClientClosedException("the publisher of broadcast region " + owner.name() + " is closed");
         }
         owner.checkOpen();
+    }
+
+    /** @return whether this publisher and its region are open and the daemon still holds the region. */
+    public boolean isValid()
+    {
+        return !closed && owner.isValid();
     }
 
     /** Gives the transmitter role back. */
@@ -75,7 +88,7 @@ public final class BroadcastPublisher implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            owner.releasePublisher();
+            owner.releasePublisher(role);
         }
     }
 }

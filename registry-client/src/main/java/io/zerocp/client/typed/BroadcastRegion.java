@@ -5,6 +5,8 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
 
+import java.nio.channels.FileLock;
+
 /**
  * A named region holding an Agrona broadcast buffer: one transmitter, any number of receivers in any processes.
  * The transmitter never waits for receivers; a receiver that falls more than the capacity behind is lapped and skips
@@ -16,10 +18,10 @@ import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
  *     publisher.transmit(1, message, 0, length);
  * }
  * // elsewhere
- * try (BroadcastRegion region = BroadcastRegion.open(client, "status", 1 << 20))
+ * try (BroadcastRegion region = BroadcastRegion.open(client, "status", 1 << 20);
+ *      BroadcastSubscriber subscriber = region.subscriber())
  * {
- *     BroadcastSubscriber subscriber = region.subscriber();
- *     subscriber.receive((type, buffer, index, length) -> ...);
+ *     subscriber.poll((type, buffer, index, length) -> ...);
  * }
  * }</pre>
  * Region layout: {@link TypedRegionHeader} (128 bytes); at 128 the sequence of the last message transmitted; at 256
@@ -29,8 +31,8 @@ import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
  */
 public final class BroadcastRegion implements AutoCloseable
 {
-    /** Layout version. */
-    public static final int VERSION = 1;
+    /** Layout version: 2 since the transmitter role is a kernel record lock (see {@link RoleLocks}). */
+    public static final int VERSION = 2;
 
     static final int SEQUENCE_OFFSET = TypedRegionHeader.LENGTH;
     private static final int BUFFER_OFFSET = 256;
@@ -95,8 +97,9 @@ public final class BroadcastRegion implements AutoCloseable
     public BroadcastPublisher publisher()
     {
         checkOpen();
-        TypedRegionHeader.acquireRole(mapping.buffer(), TypedRegionHeader.WRITER_ROLE_OFFSET, "transmitter", name());
-        return new BroadcastPublisher(this, mapping.buffer(), newView());
+        final FileLock role = TypedRegionHeader.acquireRole(mapping, RoleLocks.WRITER,
+            TypedRegionHeader.WRITER_ROLE_OFFSET, "transmitter", name());
+        return new BroadcastPublisher(this, mapping.buffer(), newView(), role);
     }
 
     /** @return a new receiver that sees the messages transmitted from now on. Receivers need no role. */
@@ -111,20 +114,21 @@ public final class BroadcastRegion implements AutoCloseable
         return mapping.view(BUFFER_OFFSET, capacity + BroadcastBufferDescriptor.TRAILER_LENGTH);
     }
 
-    void releasePublisher()
+    void releasePublisher(final FileLock role)
     {
-        if (!mapping.isClosed())
-        {
-            TypedRegionHeader.releaseRole(mapping.buffer(), TypedRegionHeader.WRITER_ROLE_OFFSET);
-        }
+        TypedRegionHeader.releaseRole(mapping, TypedRegionHeader.WRITER_ROLE_OFFSET, role);
     }
 
+    /** @return whether this region is open and the daemon still holds it for this client. */
+    public boolean isValid()
+    {
+        return mapping.isValid();
+    }
+
+    /** @throws io.zerocp.client.ClientClosedException when the region is closed. */
     void checkOpen()
     {
-        if (mapping.isClosed())
-        {
-            throw new IllegalStateException("broadcast region " + mapping.name() + " is closed");
-        }
+        mapping.checkOpen("broadcast region " + mapping.name());
     }
 
     /** Unmaps; publishers and subscribers stop working (they throw), close the publisher first to free its role. */

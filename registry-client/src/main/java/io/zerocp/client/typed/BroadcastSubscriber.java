@@ -7,6 +7,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.broadcast.BroadcastBufferDescriptor;
 import org.agrona.concurrent.broadcast.RecordDescriptor;
 
+import io.zerocp.client.ClientClosedException;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -19,11 +21,11 @@ import java.nio.ByteBuffer;
  * {@code BroadcastReceiver}, so that every value is checked before use: the trailer's counters against each other,
  * record lengths against the capacity and the record's room, type ids, and message sequences against the
  * transmitter's sequence word. A call examines at most a buffer's worth of records whatever it skips, so
- * {@link #receive(MessageHandler, int)} returns in bounded time. A corrupt record or counter throws a
+ * {@link #poll(MessageHandler, int)} returns in bounded time. A corrupt record or counter throws a
  * {@link CorruptRegionException} once, after skipping to the transmitter's tail (the messages in between are
  * counted in {@link #lostMessages()} when their number can be known, and in {@link #corruptions()} always).
  */
-public final class BroadcastSubscriber
+public final class BroadcastSubscriber implements AutoCloseable
 {
     private static final int MIN_RECORD = RecordDescriptor.HEADER_LENGTH + Long.BYTES;
 
@@ -47,6 +49,7 @@ public final class BroadcastSubscriber
     private long lost;
     private long lapped;
     private long corruptions;
+    private boolean closed;
 
     BroadcastSubscriber(final BroadcastRegion owner, final AtomicBuffer region, final UnsafeBuffer broadcastBuffer)
     {
@@ -70,9 +73,23 @@ public final class BroadcastSubscriber
      *
      * @return messages handed over.
      */
+    public int poll(final MessageHandler handler)
+    {
+        return poll(handler, Integer.MAX_VALUE);
+    }
+
+    /** @deprecated renamed {@link #poll(MessageHandler)}, the name every typed consumer uses. */
+    @Deprecated
     public int receive(final MessageHandler handler)
     {
-        return receive(handler, Integer.MAX_VALUE);
+        return poll(handler, Integer.MAX_VALUE);
+    }
+
+    /** @deprecated renamed {@link #poll(MessageHandler, int)}, the name every typed consumer uses. */
+    @Deprecated
+    public int receive(final MessageHandler handler, final int limit)
+    {
+        return poll(handler, limit);
     }
 
     /**
@@ -80,8 +97,12 @@ public final class BroadcastSubscriber
      * records (skipped ones included), so a call is bounded whatever the region holds.
      * @throws CorruptRegionException when the region holds something the transmitter cannot have written.
      */
-    public int receive(final MessageHandler handler, final int limit)
+    public int poll(final MessageHandler handler, final int limit)
     {
+        if (closed)
+        {
+            throw new ClientClosedException("a subscriber of broadcast region " + owner.name() + " is closed");
+        }
         owner.checkOpen();
         int count = 0;
         for (int examined = 0; count < limit && examined < capacity / MIN_RECORD + 1; examined++)
@@ -229,5 +250,18 @@ public final class BroadcastSubscriber
     public long corruptions()
     {
         return corruptions;
+    }
+
+    /** @return whether this subscriber and its region are open and the daemon still holds the region. */
+    public boolean isValid()
+    {
+        return !closed && owner.isValid();
+    }
+
+    /** Stops this receiver (it holds no role; later calls throw {@link ClientClosedException}). Safe twice. */
+    @Override
+    public void close()
+    {
+        closed = true;
     }
 }

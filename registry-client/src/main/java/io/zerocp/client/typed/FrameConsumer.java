@@ -1,11 +1,16 @@
 package io.zerocp.client.typed;
 
+import io.zerocp.client.ClientClosedException;
 import org.agrona.concurrent.AtomicBuffer;
+
+import java.nio.channels.FileLock;
 
 /**
  * One consumer of a {@link FramePool}: {@link #poll} reads the newest frame in place if there is one it has not seen,
  * counting the frames it skipped. Holds a consumer entry until closed (a dead process's entry is freed by the
- * producer or by the next consumer that needs one). Not thread-safe.
+ * producer or by the next consumer that needs one). The entry is held by a kernel record lock on the region's file
+ * (see {@link RoleLocks}): a producer in another pid namespace sees it held for exactly as long as this process
+ * lives, so it never writes into the slot being read. Not thread-safe.
  * <p>
  * <b>Shared memory is input.</b> The slot number, frame length and sequences read from the region are checked
  * before use (a slot beyond the pool, a length beyond the slot, a sequence going backwards, a published word whose
@@ -22,6 +27,7 @@ public final class FrameConsumer implements AutoCloseable
     private final AtomicBuffer buffer;
     private final int entry;
     private final int index;
+    private final FileLock lock;
     private long lastSequence;
     private long framesRead;
     private long framesMissed;
@@ -29,9 +35,10 @@ public final class FrameConsumer implements AutoCloseable
     private long corruptions;
     private boolean closed;
 
-    FrameConsumer(final FramePool pool, final int index)
+    FrameConsumer(final FramePool pool, final int index, final FileLock lock)
     {
         this.pool = pool;
+        this.lock = lock;
         this.buffer = pool.buffer();
         this.index = index;
         this.entry = pool.entryOffset(index);
@@ -45,11 +52,34 @@ public final class FrameConsumer implements AutoCloseable
 
     /**
      * Reads the newest frame if it is newer than the last one read: claims its slot, hands it to {@code handler},
-     * releases the slot.
+     * releases the slot. Kept returning {@code boolean} for the code written against it; {@link #poll(FrameHandler,
+     * int)} returns a count like every other typed consumer's {@code poll}.
      *
      * @return whether a frame was handed over.
      */
     public boolean poll(final FrameHandler handler)
+    {
+        return pollOne(handler);
+    }
+
+    /**
+     * The typed consumers' common form (Aeron's {@code Subscription.poll(handler, fragmentLimit)}): hands over at most
+     * {@code limit} items and returns how many, 0 when there was nothing new, for an idle strategy's
+     * {@code idle(workCount)}. A frame consumer hands over at most one frame per call (always the newest).
+     *
+     * @return frames handed over (0 or 1).
+     */
+    public int poll(final FrameHandler handler, final int limit)
+    {
+        if (limit < 1)
+        {
+            checkOpen();
+            return 0;
+        }
+        return pollOne(handler) ? 1 : 0;
+    }
+
+    private boolean pollOne(final FrameHandler handler)
     {
         checkOpen();
         long previous = -1;
@@ -170,9 +200,15 @@ public final class FrameConsumer implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("consumer is closed");
+            throw new ClientClosedException("a consumer of frame pool " + pool.name() + " is closed");
         }
         pool.checkOpen();
+    }
+
+    /** @return whether this consumer, its pool and region are open and the daemon still holds the region. */
+    public boolean isValid()
+    {
+        return !closed && pool.isValid();
     }
 
     /** Releases any claim and the consumer entry. */
@@ -182,7 +218,7 @@ public final class FrameConsumer implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            pool.releaseConsumer(index);
+            pool.releaseConsumer(index, lock);
         }
     }
 }

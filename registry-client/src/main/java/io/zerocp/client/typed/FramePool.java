@@ -5,6 +5,8 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.channels.FileLock;
+
 /**
  * A named region holding N fixed-size frame slots that one producer writes in place and any number of consumers
  * (up to {@code maxConsumers} at a time) read in place: nothing is copied; only the slot number and sequence of the
@@ -33,12 +35,13 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <b>Claims.</b> To read a frame, a consumer stores the slot number in its claim word, then re-reads the slot's
  * sequence; the producer stores a "writing" mark in the slot's sequence, then re-reads every claim word. Both are
  * volatile store-then-load pairs, so at least one side sees the other: either the producer picks another slot, or
- * the consumer retries with the newer frame. A claim word belongs to a consumer entry that records its owner's
- * process identity (pid + start time, see {@link ProcessIdentity}). A claim only counts while that process lives:
- * the producer checks the owners every 100 ms and frees the entries of dead (or zombie, or pid-reused) processes,
- * so a consumer {@code kill -9}ed in the middle of a frame pins its slot for about that long, not forever. Process
- * identity rather than the registry lease: the producer can check it from shared memory alone, with no daemon round
- * trip, and it is right the moment the process is gone.
+ * the consumer retries with the newer frame. A claim word belongs to a consumer entry, and an entry is held with a
+ * kernel record lock on the region's file (slot 16 + i of {@link RoleLocks}) for as long as its consumer is attached.
+ * The producer probes the locks of used entries every 100 ms and frees the entries nobody holds (their consumer died,
+ * and the kernel dropped its lock), so a consumer {@code kill -9}ed in the middle of a frame pins its slot for about
+ * that long, not forever, and a live consumer in another pid namespace is never mistaken for a dead one (a pid means
+ * nothing across namespaces; the identity in the entry is a label). Locks rather than the registry lease: the
+ * producer checks them with no daemon round trip, and they are right the moment the process is gone.
  * <p>
  * Region layout after the {@link TypedRegionHeader}: at 128 the published word ({@code sequence << 16 | slot});
  * at 256 {@code maxConsumers} 64-byte consumer entries (identity, claim, last sequence, frames read, frames missed);
@@ -47,8 +50,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  */
 public final class FramePool implements AutoCloseable
 {
-    /** Layout version. */
-    public static final int VERSION = 1;
+    /** Layout version: 2 since roles and consumer entries are held by kernel record locks (see {@link RoleLocks}). */
+    public static final int VERSION = 2;
     /** Largest slot count (slot numbers share a word with the sequence). */
     public static final int MAX_SLOTS = 0xFFFF;
 
@@ -171,14 +174,18 @@ public final class FramePool implements AutoCloseable
         return buffer.getLongVolatile(descriptorOffset(slot) + DESCRIPTOR_SEQUENCE);
     }
 
-    /** @return consumers attached right now (their processes may have died since the last check). */
+    /**
+     * @return consumers attached right now, in any process and any pid namespace: entries whose kernel lock is held
+     * (a probe per used entry, so not for a hot loop).
+     */
     public int consumerCount()
     {
         checkOpen();
         int count = 0;
         for (int i = 0; i < maxConsumers; i++)
         {
-            if (0 != buffer.getLongVolatile(entryOffset(i) + ENTRY_IDENTITY))
+            if (0 != buffer.getLongVolatile(entryOffset(i) + ENTRY_IDENTITY) &&
+                mapping.holder(RoleLocks.CONSUMERS + i) != RoleLocks.Holder.NONE)
             {
                 count++;
             }
@@ -186,56 +193,81 @@ public final class FramePool implements AutoCloseable
         return count;
     }
 
+    /** @return whether this handle (and its region) is open and the daemon still holds the region for this client. */
+    public boolean isValid()
+    {
+        return mapping.isValid();
+    }
+
     /**
-     * Takes the producer role (one live process at a time; a dead producer's role and numbering are taken over).
+     * Takes the producer role (one live process at a time, in whatever pid namespace; a dead producer's role and
+     * numbering are taken over).
      *
      * @throws IllegalStateException when another live process (or this one) produces.
      */
     public FrameProducer producer()
     {
         checkOpen();
-        TypedRegionHeader.acquireRole(buffer, TypedRegionHeader.WRITER_ROLE_OFFSET, "producer", name());
-        return new FrameProducer(this);
+        final FileLock role = TypedRegionHeader.acquireRole(mapping, RoleLocks.WRITER,
+            TypedRegionHeader.WRITER_ROLE_OFFSET, "producer", name());
+        return new FrameProducer(this, role);
     }
 
     /**
-     * Attaches a consumer (taking a free entry, or one whose process died).
+     * Attaches a consumer: takes the kernel lock of a free entry (one nobody holds: never used, closed, or left by a
+     * process that died), then writes the entry. A producer probing the entry at that moment holds its lock for a
+     * few microseconds, so a busy entry is tried again briefly before giving up.
      *
      * @throws IllegalStateException when {@code maxConsumers} live consumers are attached.
      */
     public FrameConsumer consumer()
     {
         checkOpen();
-        final long me = ProcessIdentity.current();
-        for (int pass = 0; pass < 2; pass++)
+        for (int pass = 0; pass < 50; pass++)
         {
             for (int i = 0; i < maxConsumers; i++)
             {
-                final int entry = entryOffset(i);
-                final long owner = buffer.getLongVolatile(entry + ENTRY_IDENTITY);
-                final boolean free = 0 == owner || (pass == 1 && !ProcessIdentity.isAlive(owner));
-                if (free && buffer.compareAndSetLong(entry + ENTRY_IDENTITY, owner, me))
+                final FileLock lock = mapping.tryTake(RoleLocks.CONSUMERS + i);
+                if (null != lock)
                 {
-                    // Only an entry's owner writes its claim: clear the dead owner's before claiming anything.
+                    // The entry is ours: whatever it says was left by a dead owner. Only an entry's owner writes its
+                    // claim, so clear it before claiming anything.
+                    final int entry = entryOffset(i);
                     buffer.putLongVolatile(entry + ENTRY_CLAIM, 0);
-                    return new FrameConsumer(this, i);
+                    buffer.putLongVolatile(entry + ENTRY_IDENTITY, ProcessIdentity.current());
+                    return new FrameConsumer(this, i, lock);
                 }
             }
+            if (consumerCount() == maxConsumers)
+            {
+                break;
+            }
+            TypedRegionHeader.pause(200);
         }
         throw new IllegalStateException("frame pool " + name() + " has " + maxConsumers +
             " live consumers attached, the most it allows");
     }
 
-    /** Frees entries whose process died. */
+    /**
+     * Frees entries whose owner is gone: an entry in use whose kernel lock nobody holds (the kernel dropped it when
+     * the owner died, in any pid namespace). The probe holds the lock while it clears the entry, so an owner
+     * attaching at that moment waits for it.
+     */
     void sweepDeadConsumers()
     {
         for (int i = 0; i < maxConsumers; i++)
         {
             final int entry = entryOffset(i);
-            final long owner = buffer.getLongVolatile(entry + ENTRY_IDENTITY);
-            if (0 != owner && !ProcessIdentity.isAlive(owner))
+            if (0 == buffer.getLongVolatile(entry + ENTRY_IDENTITY))
             {
-                buffer.compareAndSetLong(entry + ENTRY_IDENTITY, owner, 0);
+                continue;
+            }
+            final FileLock probe = mapping.tryTake(RoleLocks.CONSUMERS + i);
+            if (null != probe)
+            {
+                buffer.putLongVolatile(entry + ENTRY_CLAIM, 0);
+                buffer.putLongVolatile(entry + ENTRY_IDENTITY, 0);
+                mapping.release(probe);
             }
         }
     }
@@ -296,22 +328,21 @@ public final class FramePool implements AutoCloseable
         return slotsOffset + slot * slotStride;
     }
 
-    void releaseProducer()
+    void releaseProducer(final FileLock role)
     {
-        if (!mapping.isClosed())
-        {
-            TypedRegionHeader.releaseRole(buffer, TypedRegionHeader.WRITER_ROLE_OFFSET);
-        }
+        TypedRegionHeader.releaseRole(mapping, TypedRegionHeader.WRITER_ROLE_OFFSET, role);
     }
 
-    void releaseConsumer(final int index)
+    /** Clears the entry while still holding its lock, then gives the lock back. */
+    void releaseConsumer(final int index, final FileLock lock)
     {
         if (!mapping.isClosed())
         {
             final int entry = entryOffset(index);
             buffer.putLongRelease(entry + ENTRY_CLAIM, 0);
-            buffer.compareAndSetLong(entry + ENTRY_IDENTITY, ProcessIdentity.current(), 0);
+            buffer.putLongVolatile(entry + ENTRY_IDENTITY, 0);
         }
+        mapping.release(lock);
     }
 
     boolean isClosed()
@@ -319,17 +350,16 @@ public final class FramePool implements AutoCloseable
         return mapping.isClosed();
     }
 
+    /** @throws io.zerocp.client.ClientClosedException when the pool is closed. */
     void checkOpen()
     {
-        if (mapping.isClosed())
-        {
-            throw new IllegalStateException("frame pool " + mapping.name() + " is closed");
-        }
+        mapping.checkOpen("frame pool " + mapping.name());
     }
 
     /**
-     * Unmaps. Close the producer and consumers first (so their roles and entries are freed at once rather than
-     * when this process exits); slot buffers handed out stop working (they throw).
+     * Unmaps, giving back the roles its producer and consumers hold (they throw
+     * {@link io.zerocp.client.ClientClosedException} from then on); slot buffers handed out stop working (they
+     * throw).
      */
     @Override
     public void close()

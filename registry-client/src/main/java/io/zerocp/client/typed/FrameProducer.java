@@ -1,14 +1,17 @@
 package io.zerocp.client.typed;
 
+import io.zerocp.client.ClientClosedException;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.nio.channels.FileLock;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The one producer of a {@link FramePool}: {@link #claim()} a free slot, write the frame into it, {@link #publish}.
  * Never waits for consumers. Holds the producer role until closed; a new producer after a crash continues the
- * numbering, and a slot left half-written by the dead one is simply never published. Not thread-safe.
+ * numbering, and a slot left half-written by the dead one is simply never published. The role is a kernel record
+ * lock on the region's file (see {@link RoleLocks}), so it holds across pid namespaces. Not thread-safe.
  */
 public final class FrameProducer implements AutoCloseable
 {
@@ -17,15 +20,17 @@ public final class FrameProducer implements AutoCloseable
     private final FramePool pool;
     private final AtomicBuffer buffer;
     private final int slots;
+    private final FileLock role;
     private long sequence;
     private int lastSlot = -1;
     private int claimedSlot = -1;
     private long nextSweepNs;
     private boolean closed;
 
-    FrameProducer(final FramePool pool)
+    FrameProducer(final FramePool pool, final FileLock role)
     {
         this.pool = pool;
+        this.role = role;
         this.buffer = pool.buffer();
         this.slots = pool.slots();
         this.sequence = pool.publishedSequence();
@@ -145,7 +150,7 @@ public final class FrameProducer implements AutoCloseable
         return pool.consumersCaughtUp(sequence);
     }
 
-    /** Frees the entries of dead consumers, at most every 100 ms (each check reads /proc). */
+    /** Frees the entries of dead consumers, at most every 100 ms (each check is a lock probe per used entry). */
     private void sweepWhenDue()
     {
         final long now = System.nanoTime();
@@ -160,9 +165,15 @@ public final class FrameProducer implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("producer is closed");
+            throw new ClientClosedException("the producer of frame pool " + pool.name() + " is closed");
         }
         pool.checkOpen();
+    }
+
+    /** @return whether this producer, its pool and region are open and the daemon still holds the region. */
+    public boolean isValid()
+    {
+        return !closed && pool.isValid();
     }
 
     /** Aborts a claimed slot and gives the producer role back. */
@@ -176,7 +187,7 @@ public final class FrameProducer implements AutoCloseable
                 abort();
             }
             closed = true;
-            pool.releaseProducer();
+            pool.releaseProducer(role);
         }
     }
 }

@@ -7,10 +7,14 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
+import java.nio.channels.FileLock;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A named region holding an Agrona message ring: commands and small messages from many producers (or one, see
@@ -24,7 +28,7 @@ import java.time.Duration;
  * try (MessageRing ring = MessageRing.manyToOne(client, "commands", 64 * 1024);
  *      RingConsumer consumer = ring.consumer())               // one process at a time
  * {
- *     consumer.read((type, buffer, index, length) -> ...);
+ *     consumer.poll((type, buffer, index, length) -> ...);
  * }
  * }</pre>
  * Region layout: the {@link TypedRegionHeader} (128 bytes), then the Agrona ring of {@code capacity} bytes plus its
@@ -33,17 +37,20 @@ import java.time.Duration;
  * <p>
  * Crash safety: a producer killed between claiming space and committing it leaves a record the consumer cannot pass.
  * The {@link RingConsumer} notices when the head has not moved for its unblock timeout while messages are pending,
- * and calls Agrona's {@code unblock()}, which turns the dead record into padding. One-to-one rings get the same
- * treatment (same record layout; Agrona's {@code OneToOneRingBuffer.unblock()} is a no-op, so the consumer runs the
- * many-to-one algorithm over the same memory). The timeout must be longer than any live producer takes to write one
- * message, or a slow producer's record would be skipped.
+ * and unblocks it (Agrona's algorithm, with a CAS, see {@link RingClaims}), which turns the dead record into padding.
+ * One-to-one rings get the same treatment (same record layout and claim code). The timeout must be longer than any
+ * live producer takes to write one message: a producer that stalls longer has its claim unblocked, and then
+ * {@link #commit}/{@link #abort} throw {@link ClaimUnblockedException} while {@link #write} writes the message again.
  * <p>
  * Not thread-safe for one-to-one writes (one producer thread) or for {@link #close()}; many-to-one writes are.
  */
 public final class MessageRing implements AutoCloseable
 {
-    /** Layout version of both ring kinds. */
-    public static final int VERSION = 1;
+    /**
+     * Layout version of both ring kinds: 2 since roles are kernel record locks (see {@link RoleLocks}) and record
+     * headers change only by CAS (see {@link RingClaims}).
+     */
+    public static final int VERSION = 2;
     /** Default head-stuck time after which the consumer unblocks the ring. */
     public static final Duration DEFAULT_UNBLOCK_TIMEOUT = Duration.ofSeconds(2);
 
@@ -53,7 +60,15 @@ public final class MessageRing implements AutoCloseable
     private final LayoutKind kind;
     private final UnsafeBuffer ringBuffer;
     private final RingBuffer ring;
-    private boolean writer;
+    private final RingClaims claims;
+    private final AtomicLong rewrites = new AtomicLong();
+    /** Per record offset / 8: the position of a {@link #tryClaim} not yet committed (-1 when none), and its time. */
+    private volatile long[] claimPositions;
+    private long[] claimTimes;
+    /** Tests only: runs inside {@link #write} between the claim and the commit. */
+    Runnable afterWriteClaim;
+    private volatile FileLock writerRole;
+    private volatile boolean writer;
 
     private MessageRing(final TypedMapping mapping, final LayoutKind kind, final int capacity)
     {
@@ -62,6 +77,7 @@ public final class MessageRing implements AutoCloseable
         this.ringBuffer = mapping.view(RING_OFFSET, capacity + RingBufferDescriptor.TRAILER_LENGTH);
         this.ring = kind == LayoutKind.RING_ONE_TO_ONE ? new OneToOneRingBuffer(ringBuffer) :
             new ManyToOneRingBuffer(ringBuffer);
+        this.claims = new RingClaims(ringBuffer, mapping.name());
     }
 
     /**
@@ -77,7 +93,7 @@ public final class MessageRing implements AutoCloseable
 
     /**
      * Opens a ring with exactly one producer process at a time (the first write takes the producer role; a second
-     * live producer gets {@link IllegalStateException}). Slightly faster than {@link #manyToOne}: no CAS per write.
+     * live producer, in any pid namespace, gets {@link IllegalStateException}). Same claim code as {@link #manyToOne}.
      */
     public static MessageRing oneToOne(final RegistryClient client, final String name, final int capacity)
     {
@@ -157,38 +173,124 @@ public final class MessageRing implements AutoCloseable
      * Copies a message into the ring.
      *
      * @param msgTypeId a positive type id the consumer sees.
-     * @return {@code false} when there is no room (nothing was written).
+     * @return {@code false} when there is no room (nothing was written); {@code true} only for a message committed
+     * for the consumer: should the consumer unblock this write's claim (this thread stalled between claiming and
+     * committing for longer than the unblock timeout), the message is claimed and written again.
      */
     public boolean write(final int msgTypeId, final DirectBuffer source, final int index, final int length)
     {
         checkWriter();
-        return ring.write(msgTypeId, source, index, length);
+        while (true)
+        {
+            final long position = claims.claim(msgTypeId, length);
+            if (RingClaims.NO_ROOM == position)
+            {
+                return false;
+            }
+            ringBuffer.putBytes(claims.messageOffset(position), source, index, length);
+            final Runnable hook = afterWriteClaim;
+            if (null != hook)
+            {
+                hook.run();
+            }
+            if (claims.finish(position, true))
+            {
+                return true;
+            }
+            rewrites.incrementAndGet();
+        }
+    }
+
+    /** @return how many times {@link #write} found its claim unblocked by the consumer and wrote the message again. */
+    public long rewrites()
+    {
+        return rewrites.get();
     }
 
     /**
      * Claims room to write a message in place: write it into {@link #buffer()} at the returned index, then
-     * {@link #commit} or {@link #abort}. Dying before either leaves a record the consumer unblocks after its timeout.
+     * {@link #commit} or {@link #abort}. Dying before either leaves a record the consumer unblocks after its timeout;
+     * stalling that long makes {@code commit}/{@code abort} throw {@link ClaimUnblockedException}.
      *
      * @return the index to write at, or a negative value when there is no room.
      */
     public int tryClaim(final int msgTypeId, final int length)
     {
         checkWriter();
-        return ring.tryClaim(msgTypeId, length);
+        final long position = claims.claim(msgTypeId, length);
+        if (RingClaims.NO_ROOM == position)
+        {
+            return (int)RingClaims.NO_ROOM;
+        }
+        final int index = claims.messageOffset(position);
+        final int slot = claimSlot(index);
+        claimTimes[slot] = System.nanoTime();
+        claimPositions[slot] = position;
+        return index;
     }
 
-    /** Makes a claimed message visible to the consumer. */
+    /**
+     * Makes a claimed message visible to the consumer.
+     *
+     * @throws ClaimUnblockedException when the consumer unblocked the claim first (the message is discarded).
+     * @throws IllegalStateException   when {@code index} holds no claim of this ring (committed or aborted already).
+     */
     public void commit(final int index)
     {
-        checkOpen();
-        ring.commit(index);
+        finish(index, true);
     }
 
-    /** Gives a claimed message up (the consumer skips it). */
+    /**
+     * Gives a claimed message up (the consumer skips it).
+     *
+     * @throws ClaimUnblockedException when the consumer unblocked the claim first.
+     * @throws IllegalStateException   when {@code index} holds no claim of this ring.
+     */
     public void abort(final int index)
     {
+        finish(index, false);
+    }
+
+    private void finish(final int index, final boolean commit)
+    {
         checkOpen();
-        ring.abort(index);
+        final int slot = claimSlot(index);
+        final long position = claimPositions[slot];
+        if (position < 0)
+        {
+            throw new IllegalStateException("no claim at index " + index + " of ring " + name() +
+                " (committed or aborted already)");
+        }
+        claimPositions[slot] = -1;
+        if (!claims.finish(position, commit))
+        {
+            throw new ClaimUnblockedException(name(), index,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - claimTimes[slot]));
+        }
+    }
+
+    /** @return the claim-table slot of message index {@code index}, allocating the tables on first use. */
+    private int claimSlot(final int index)
+    {
+        final int record = index - RecordDescriptor.HEADER_LENGTH;
+        if (record < 0 || record >= ring.capacity() || (record & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("index " + index + " is not a claim index of ring " + name());
+        }
+        if (null == claimPositions)
+        {
+            synchronized (this)
+            {
+                if (null == claimPositions)
+                {
+                    final long[] positions = new long[ring.capacity() / RecordDescriptor.ALIGNMENT];
+                    java.util.Arrays.fill(positions, -1);
+                    claimTimes = new long[positions.length];
+                    claimPositions = positions;
+                }
+            }
+        }
+        return record / RecordDescriptor.ALIGNMENT;
     }
 
     /**
@@ -219,41 +321,50 @@ public final class MessageRing implements AutoCloseable
     public RingConsumer consumer(final Duration unblockTimeout)
     {
         checkOpen();
-        TypedRegionHeader.acquireRole(mapping.buffer(), TypedRegionHeader.READER_ROLE_OFFSET, "consumer", name());
-        return new RingConsumer(this, ring, new ManyToOneRingBuffer(ringBuffer), unblockTimeout.toNanos());
+        final FileLock role = TypedRegionHeader.acquireRole(mapping, RoleLocks.READER,
+            TypedRegionHeader.READER_ROLE_OFFSET, "consumer", name());
+        return new RingConsumer(this, ring, claims, unblockTimeout.toNanos(), role);
     }
 
-    void releaseConsumer()
+    void releaseConsumer(final FileLock role)
     {
-        if (!mapping.isClosed())
-        {
-            TypedRegionHeader.releaseRole(mapping.buffer(), TypedRegionHeader.READER_ROLE_OFFSET);
-        }
+        TypedRegionHeader.releaseRole(mapping, TypedRegionHeader.READER_ROLE_OFFSET, role);
     }
 
+    /** @return whether this ring is open and the daemon still holds its region for this client. */
+    public boolean isValid()
+    {
+        return mapping.isValid();
+    }
+
+    /** @throws io.zerocp.client.ClientClosedException when the ring is closed. */
     void checkOpen()
     {
-        if (mapping.isClosed())
-        {
-            throw new IllegalStateException("ring " + mapping.name() + " is closed");
-        }
+        mapping.checkOpen("ring " + mapping.name());
     }
 
     private void checkWriter()
     {
         if (!writer)
         {
-            checkOpen();
-            if (isOneToOne())
+            synchronized (this)
             {
-                TypedRegionHeader.acquireRole(mapping.buffer(), TypedRegionHeader.WRITER_ROLE_OFFSET, "producer",
-                    name());
+                checkOpen();
+                if (!writer && isOneToOne())
+                {
+                    writerRole = TypedRegionHeader.acquireRole(mapping, RoleLocks.WRITER,
+                        TypedRegionHeader.WRITER_ROLE_OFFSET, "producer", name());
+                }
+                writer = true;
             }
-            writer = true;
+        }
+        else
+        {
+            checkOpen();
         }
     }
 
-    /** Gives up the producer role (one-to-one) and unmaps; consumers must be closed first. */
+    /** Gives up the producer role (one-to-one) and any consumer's, and unmaps. Safe to call twice. */
     @Override
     public void close()
     {
@@ -261,9 +372,9 @@ public final class MessageRing implements AutoCloseable
         {
             return;
         }
-        if (writer && isOneToOne())
+        if (null != writerRole)
         {
-            TypedRegionHeader.releaseRole(mapping.buffer(), TypedRegionHeader.WRITER_ROLE_OFFSET);
+            TypedRegionHeader.releaseRole(mapping, TypedRegionHeader.WRITER_ROLE_OFFSET, writerRole);
         }
         mapping.close();
     }

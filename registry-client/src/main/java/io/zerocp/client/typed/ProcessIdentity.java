@@ -12,12 +12,12 @@ import java.nio.file.Paths;
  * A process named by pid and start time, packed into one positive {@code long} so it can be stored and swapped
  * with a single CAS in shared memory.
  * <p>
- * Claims in typed regions (a frame slot being read, the producer role, an initialization in progress) are tied to
- * the claimer's process, not to its registry lease: the region's memory is all the other processes share, a
- * {@code kill -9}ed process leaves its claim words behind, and anyone who finds such a word can decide from
- * {@code /proc/<pid>/stat} alone whether the claimer still exists. The start time (field 22, in clock ticks since
- * boot) tells a reused pid from the original. A zombie counts as dead: its parent may never reap it, and it will
- * never run again.
+ * <b>A label, not a liveness test, in typed regions.</b> Since layout version 2 the typed regions store this value
+ * in their role and claim words only to say who holds them (in messages and for monitoring). Whether a holder lives
+ * is decided by kernel record locks on the region's file ({@code RoleLocks}), because a pid and a start time read
+ * from one process's {@code /proc} mean nothing in another pid namespace (two containers sharing {@code /dev/shm}):
+ * {@link #isAlive} answers for this process's own namespace only. The start time (field 22, in clock ticks since
+ * boot) tells a reused pid from the original; a zombie counts as dead.
  * <p>
  * Layout: bits 0-21 pid ({@code pid_max} is at most 2^22), bits 22-61 start ticks, bit 62 always set (so an
  * identity is never 0 or 1, values the typed regions use as markers).
@@ -39,17 +39,20 @@ public final class ProcessIdentity
     {
     }
 
-    /** @return this process's identity (read once from {@code /proc/self/stat}). */
+    /**
+     * @return this process's identity (read once from {@code /proc/self/stat}; where that cannot be read, e.g. a pid
+     * namespace without its own {@code /proc}, the pid with a random start time, which is still a fine label).
+     */
     public static long current()
     {
         long identity = current;
         if (0 == identity)
         {
             final long pid = ProcessHandle.current().pid();
-            final long ticks = startTicks(pid);
+            long ticks = startTicks(pid);
             if (DEAD == ticks)
             {
-                throw new IllegalStateException("cannot read /proc/" + pid + "/stat: typed regions need procfs");
+                ticks = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 40);
             }
             identity = of(pid, ticks);
             current = identity;
@@ -83,8 +86,9 @@ public final class ProcessIdentity
     }
 
     /**
-     * @return whether the process still runs: its {@code /proc} entry exists, it is not a zombie, and it started at
-     * the same tick (so the pid was not reused).
+     * @return whether the process still runs <em>as seen from this process's pid namespace</em>: its {@code /proc}
+     * entry exists, it is not a zombie, and it started at the same tick (so the pid was not reused). Meaningless for
+     * an identity written by a process in another pid namespace; the typed regions do not use it.
      */
     public static boolean isAlive(final long identity)
     {

@@ -5,13 +5,16 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.ringbuffer.RecordDescriptor;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
-import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
+import io.zerocp.client.ClientClosedException;
+
+import java.nio.channels.FileLock;
 
 /**
  * The one consumer of a {@link MessageRing}: reads messages in order and unblocks the ring when a producer died in
- * the middle of a write. Holds the ring's consumer role until closed (a {@code kill -9}ed consumer's role is taken
- * over by the next one). Messages handed to a consumer that dies before its read returns are read again by the next
+ * the middle of a write. Holds the ring's consumer role until closed, as a kernel record lock (see
+ * {@link RoleLocks}: a {@code kill -9}ed consumer's role is taken over by the next one, in any pid namespace, and a
+ * live one's never is). Messages handed to a consumer that dies before its read returns are read again by the next
  * consumer (at-least-once across consumer crashes). Not thread-safe.
  * <p>
  * <b>Shared memory is input.</b> Records are read by this class, not Agrona's {@code read}, so a forged length or
@@ -22,7 +25,8 @@ public final class RingConsumer implements AutoCloseable
 {
     private final MessageRing owner;
     private final RingBuffer ring;
-    private final ManyToOneRingBuffer unblocker;
+    private final RingClaims unblocker;
+    private final FileLock role;
     private final long unblockTimeoutNs;
     private final AtomicBuffer buffer;
     private final int capacity;
@@ -36,10 +40,11 @@ public final class RingConsumer implements AutoCloseable
     private boolean closed;
 
     RingConsumer(
-        final MessageRing owner, final RingBuffer ring, final ManyToOneRingBuffer unblocker,
-        final long unblockTimeoutNs)
+        final MessageRing owner, final RingBuffer ring, final RingClaims unblocker,
+        final long unblockTimeoutNs, final FileLock role)
     {
         this.owner = owner;
+        this.role = role;
         this.ring = ring;
         this.unblocker = unblocker;
         this.unblockTimeoutNs = unblockTimeoutNs;
@@ -49,18 +54,20 @@ public final class RingConsumer implements AutoCloseable
         this.tailIndex = capacity + RingBufferDescriptor.TAIL_POSITION_OFFSET;
     }
 
-    /** @return messages read; 0 only when none are ready (a wrap of the ring is read through). */
-    public int read(final MessageHandler handler)
+    /**
+     * @return messages handed to {@code handler}; 0 only when none are ready (a wrap of the ring is read through).
+     */
+    public int poll(final MessageHandler handler)
     {
-        return read(handler, Integer.MAX_VALUE);
+        return poll(handler, Integer.MAX_VALUE);
     }
 
     /**
-     * @return messages read, at most {@code limit}.
+     * @return messages handed to {@code handler}, at most {@code limit}.
      * @throws CorruptRegionException when a record at the head cannot have been written by a producer; the consumer
      *                                has then skipped to the tail (what was between is lost, see {@link #lostBytes()}).
      */
-    public int read(final MessageHandler handler, final int limit)
+    public int poll(final MessageHandler handler, final int limit)
     {
         checkOpen();
         final long head = ring.consumerPosition();
@@ -79,6 +86,20 @@ public final class RingConsumer implements AutoCloseable
             checkStuck();
         }
         return read;
+    }
+
+    /** @deprecated renamed {@link #poll(MessageHandler)}, the name every typed consumer uses. */
+    @Deprecated
+    public int read(final MessageHandler handler)
+    {
+        return poll(handler, Integer.MAX_VALUE);
+    }
+
+    /** @deprecated renamed {@link #poll(MessageHandler, int)}, the name every typed consumer uses. */
+    @Deprecated
+    public int read(final MessageHandler handler, final int limit)
+    {
+        return poll(handler, limit);
     }
 
     /**
@@ -205,19 +226,25 @@ public final class RingConsumer implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("consumer is closed");
+            throw new ClientClosedException("the consumer of ring " + owner.name() + " is closed");
         }
         owner.checkOpen();
     }
 
-    /** Gives the consumer role back. */
+    /** @return whether this consumer and its ring are open and the daemon still holds the region. */
+    public boolean isValid()
+    {
+        return !closed && owner.isValid();
+    }
+
+    /** Gives the consumer role back. Safe to call twice. */
     @Override
     public void close()
     {
         if (!closed)
         {
             closed = true;
-            owner.releaseConsumer();
+            owner.releaseConsumer(role);
         }
     }
 }

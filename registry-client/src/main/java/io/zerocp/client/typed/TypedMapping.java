@@ -4,17 +4,22 @@ import io.zerocp.api.ErrorReply;
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.RegistryException;
 import io.zerocp.client.SharedRegion;
+import io.zerocp.client.ClientClosedException;
+import io.zerocp.client.TypedRegionFiles;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.channels.FileLock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A region opened as a typed layout, and every buffer handed out over parts of it. {@link #close()} points each of
- * those buffers at an empty array before unmapping, so a late access throws instead of crashing the JVM (the same
- * rule as {@link SharedRegion}).
+ * A region opened as a typed layout, every buffer handed out over parts of it, and the role locks taken on its file
+ * (see {@link RoleLocks}). {@link #close()} releases those locks and points each of those buffers at an empty array
+ * before unmapping, so a late access throws instead of crashing the JVM (the same rule as {@link SharedRegion}).
+ * <p>
+ * Thread-safe for taking and releasing roles; {@link #close()} must not race the structure's own use.
  */
 final class TypedMapping implements AutoCloseable
 {
@@ -23,12 +28,16 @@ final class TypedMapping implements AutoCloseable
     private final SharedRegion region;
     private final UnsafeBuffer buffer;
     private final List<UnsafeBuffer> views = new ArrayList<>();
-    private boolean closed;
+    private final RoleLocks locks;
+    /** Role locks this mapping holds; guarded by {@code this}. */
+    private final List<FileLock> held = new ArrayList<>();
+    private volatile boolean closed;
 
     private TypedMapping(final SharedRegion region)
     {
         this.region = region;
         this.buffer = region.buffer();
+        this.locks = RoleLocks.open(region, TypedRegionFiles.channel(region));
     }
 
     /**
@@ -54,7 +63,7 @@ final class TypedMapping implements AutoCloseable
         final SharedRegion region;
         try
         {
-            region = client.acquire(name, length);
+            region = client.acquireRaw(name, length);
         }
         catch (final RegistryException ex)
         {
@@ -70,7 +79,7 @@ final class TypedMapping implements AutoCloseable
         try
         {
             TypedRegionHeader.initOrValidate(mapping.buffer, name, kind, version, parameters, length, resetBody,
-                region::fileSize);
+                region::fileSize, mapping);
         }
         catch (final RuntimeException ex)
         {
@@ -80,11 +89,27 @@ final class TypedMapping implements AutoCloseable
         return mapping;
     }
 
+    /** Tests only: a typed mapping over a region mapped elsewhere, to drive the header protocol by hand. */
+    static TypedMapping over(final SharedRegion region)
+    {
+        return new TypedMapping(region);
+    }
+
     private static String existingLayout(final RegistryClient client, final String name)
     {
-        try (SharedRegion existing = client.acquire(name))
+        try
         {
-            return TypedRegionHeader.describe(existing.buffer());
+            final SharedRegion existing = client.acquireReadOnly(name);
+            // Registered like a typed mapping: its close must not drop this process's role locks on the file.
+            final RoleLocks group = RoleLocks.open(existing, null);
+            try
+            {
+                return TypedRegionHeader.describe(existing.view());
+            }
+            finally
+            {
+                group.close(existing);
+            }
         }
         catch (final RuntimeException ex)
         {
@@ -122,18 +147,72 @@ final class TypedMapping implements AutoCloseable
         return closed;
     }
 
-    @Override
-    public void close()
+    /** @return false once this mapping is closed or the daemon no longer holds the region for this client. */
+    boolean isValid()
+    {
+        return !closed && region.isValid();
+    }
+
+    /** @throws ClientClosedException when closed, naming {@code what} (e.g. "frame pool camera0"). */
+    void checkOpen(final String what)
     {
         if (closed)
         {
-            return;
+            throw new ClientClosedException(what + " is closed");
         }
-        closed = true;
+    }
+
+    /**
+     * Takes role {@code slot} (see {@link RoleLocks}) when nobody holds it.
+     *
+     * @return the lock, or {@code null} when another process or this one holds the role.
+     */
+    synchronized FileLock tryTake(final int slot)
+    {
+        checkOpen("region " + region.name());
+        final FileLock lock = locks.tryTake(slot);
+        if (null != lock)
+        {
+            held.add(lock);
+        }
+        return lock;
+    }
+
+    /** @return who holds role {@code slot} now. */
+    RoleLocks.Holder holder(final int slot)
+    {
+        return locks.holder(slot);
+    }
+
+    /** Gives a role back (no-op for {@code null} or once closed, when close gave it back). */
+    synchronized void release(final FileLock lock)
+    {
+        if (null != lock && held.remove(lock))
+        {
+            locks.release(lock);
+        }
+    }
+
+    /** Gives every role back, invalidates the views and closes the region (see {@link RoleLocks#close}). */
+    @Override
+    public void close()
+    {
+        final List<FileLock> roles;
+        synchronized (this)
+        {
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            roles = new ArrayList<>(held);
+            held.clear();
+        }
         for (final UnsafeBuffer view : views)
         {
             view.wrap(EMPTY);
         }
-        region.close();
+        roles.forEach(locks::release);
+        locks.close(region);
     }
 }

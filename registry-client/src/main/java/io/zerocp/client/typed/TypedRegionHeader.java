@@ -2,8 +2,11 @@ package io.zerocp.client.typed;
 
 import io.zerocp.api.RegionLayout;
 import io.zerocp.client.RegistryException;
+import io.zerocp.client.RegistryInterruptedException;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 
+import java.nio.channels.FileLock;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -12,25 +15,26 @@ import java.util.function.LongSupplier;
  * The 128-byte header at offset 0 of every typed region, and the init-once protocol that fills it.
  * <pre>
  *   0  magic            "ZEROCPTY" once initialized
- *   8  state            0 = UNINIT, identity of the initializing process = INITIALIZING, 1 = READY
+ *   8  state            0 = UNINIT, identity (label) of the initializing process = INITIALIZING, 1 = READY
  *  16  kind (int)       {@link LayoutKind#code()}
  *  20  version (int)    layout version of that kind
  *  24  parameters       4 longs (capacity, or slots / slot size / max consumers)
  *  56  length           bytes the layout needs
- *  64  writer role      identity of the exclusive producer, or 0
- *  72  reader role      identity of the exclusive consumer, or 0
+ *  64  writer role      identity (label) of the exclusive producer, or 0; held by lock slot 0
+ *  72  reader role      identity (label) of the exclusive consumer, or 0; held by lock slot 1
  *  80  reserved up to 128
  * </pre>
  * <b>Why init-once in the header and not in the daemon.</b> The daemon creates regions by name and size and knows
  * nothing of what is inside them; keeping it that way keeps the protocol seed-compatible and the daemon free of
  * Agrona layouts and their versions (a new layout or version ships in the client library alone). The region file
- * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener wins a CAS from UNINIT to
- * INITIALIZING (storing its process identity), writes the magic, the layout and resets the body, and publishes READY
- * with a volatile store; every later opener waits for READY and then compares kind, version and parameters, throwing
- * {@link LayoutMismatchException} on any difference. If the initializer dies before READY, a waiter sees that its
- * process is gone and takes over with a second CAS, so a crash during initialization does not wedge the name: a
- * state word holding a dead process's identity next to no magic or our magic means "initialization abandoned"
- * (the magic is written first, so a crash between it and READY is the common case, not a foreign region); next to
+ * starts zero-filled, so "state = 0" is a reliable "never initialized". The first opener takes the initializer lock
+ * (slot 2 of {@link RoleLocks}), wins a CAS from UNINIT to INITIALIZING (storing its process identity, a label),
+ * writes the magic, the layout and resets the body, publishes READY with a volatile store and unlocks; every later
+ * opener waits for READY and then compares kind, version and parameters, throwing {@link LayoutMismatchException} on
+ * any difference. If the initializer dies before READY, the kernel drops its lock; a waiter that gets the lock while
+ * the state still names an initializer takes over with a second CAS, so a crash during initialization does not wedge
+ * the name, and a live initializer in another pid namespace is never taken over. A state word holding an identity
+ * next to no magic or our magic means "initialization in progress or abandoned" (the magic is written first); next to
  * any other first word it means raw data that merely looks like an identity.
  * <p>
  * The body is cleared with plain 8-byte stores after checking with {@code fstat} that the file still has the
@@ -75,7 +79,8 @@ final class TypedRegionHeader
         final long[] parameters,
         final long length,
         final Consumer<AtomicBuffer> resetBody,
-        final LongSupplier fileSize)
+        final LongSupplier fileSize,
+        final TypedMapping locks)
     {
         if (buffer.capacity() < length)
         {
@@ -94,44 +99,43 @@ final class TypedRegionHeader
                 validate(buffer, regionName, kind, version, parameters, length);
                 return;
             }
-            if (UNINIT == state)
+            if (UNINIT == state && 0 != buffer.getLongVolatile(MAGIC_OFFSET))
             {
-                if (0 != buffer.getLongVolatile(MAGIC_OFFSET))
-                {
-                    throw new LayoutMismatchException("region " + regionName + " is not a typed region (its first " +
-                        "bytes hold other data); open it with RegistryClient.acquire instead");
-                }
-                if (buffer.compareAndSetLong(STATE_OFFSET, UNINIT, me))
-                {
-                    checkFileSize(regionName, length, fileSize);
-                    initialize(buffer, kind, version, parameters, length, resetBody);
-                    return;
-                }
-                continue;
+                throw new LayoutMismatchException("region " + regionName + " is not a typed region (its first " +
+                    "bytes hold other data); open it with RegistryClient.acquireRaw instead");
             }
             final long magic = buffer.getLongVolatile(MAGIC_OFFSET);
-            if (!ProcessIdentity.isIdentity(state) || (0 != magic && MAGIC != magic))
+            if (UNINIT != state && (!ProcessIdentity.isIdentity(state) || (0 != magic && MAGIC != magic)))
             {
                 // An initializer writes only its identity, then the magic: anything else next to it is foreign.
                 throw new LayoutMismatchException("region " + regionName + " is not a typed region (header state 0x" +
                     Long.toHexString(state) + ")");
             }
-            if (!ProcessIdentity.isAlive(state))
+            // Whoever initializes holds the initializer lock from before its CAS until READY: a free lock next to a
+            // state naming an initializer means that initializer is gone (in any pid namespace), see RoleLocks.
+            final FileLock lock = locks.tryTake(RoleLocks.INITIALIZER);
+            if (null != lock)
             {
-                // The initializer died before READY: take over. Initialization is idempotent.
-                if (buffer.compareAndSetLong(STATE_OFFSET, state, me))
+                try
                 {
-                    checkFileSize(regionName, length, fileSize);
-                    initialize(buffer, kind, version, parameters, length, resetBody);
-                    return;
+                    if (buffer.compareAndSetLong(STATE_OFFSET, state, me))
+                    {
+                        checkFileSize(regionName, length, fileSize);
+                        initialize(buffer, kind, version, parameters, length, resetBody);
+                        return;
+                    }
+                }
+                finally
+                {
+                    locks.release(lock);
                 }
                 continue;
             }
-            if (System.nanoTime() - deadline > 0)
+            if (UNINIT != state && System.nanoTime() - deadline > 0)
             {
                 throw new RegistryException("region " + regionName + " has been initializing for more than " +
                     TimeUnit.NANOSECONDS.toSeconds(INIT_TIMEOUT_NS) + " s by " + ProcessIdentity.describe(state) +
-                    ", which is still alive", null);
+                    ", which still holds the initializer lock", null);
             }
             pause(waits++);
         }
@@ -214,13 +218,13 @@ final class TypedRegionHeader
     }
 
     /** @return what the header says, for error messages. */
-    static String describe(final AtomicBuffer buffer)
+    static String describe(final DirectBuffer buffer)
     {
         if (buffer.capacity() < LENGTH)
         {
             return "no typed layout (" + buffer.capacity() + " bytes)";
         }
-        final long state = buffer.getLongVolatile(STATE_OFFSET);
+        final long state = buffer.getLong(STATE_OFFSET);
         if (READY != state || buffer.getLong(MAGIC_OFFSET) != MAGIC)
         {
             return UNINIT == state && 0 == buffer.getLong(MAGIC_OFFSET) ?
@@ -239,37 +243,35 @@ final class TypedRegionHeader
 
     /**
      * Takes an exclusive role (producer of a one-to-one ring, consumer of a ring, broadcast transmitter, frame
-     * producer). A role held by a dead process is taken over.
+     * producer): its kernel lock (see {@link RoleLocks}), then the role word, a label naming the holder. A role whose
+     * holder died (in any pid namespace) has a free lock and is taken over.
      *
-     * @throws IllegalStateException when a live process holds it (this one included).
+     * @return the lock, for {@link #releaseRole}.
+     * @throws IllegalStateException when a live process (this one included) holds it.
      */
-    static void acquireRole(final AtomicBuffer buffer, final int offset, final String role, final String regionName)
+    static FileLock acquireRole(
+        final TypedMapping mapping, final int slot, final int offset, final String role, final String regionName)
     {
-        final long me = ProcessIdentity.current();
-        for (int attempt = 0; ; attempt++)
+        final FileLock lock = mapping.tryTake(slot);
+        final AtomicBuffer buffer = mapping.buffer();
+        if (null == lock)
         {
-            if (attempt == 10_000)
-            {
-                // Live takers never contend this long: something keeps rewriting the word.
-                throw new CorruptRegionException(regionName, "the " + role + " role word keeps changing (0x" +
-                    Long.toHexString(buffer.getLongVolatile(offset)) + ")", false);
-            }
-            final long holder = buffer.getLongVolatile(offset);
-            if (0 != holder && ProcessIdentity.isAlive(holder))
-            {
-                throw new IllegalStateException("the " + role + " of region " + regionName + " is " +
-                    (holder == me ? "already held by this process" : ProcessIdentity.describe(holder)));
-            }
-            if (buffer.compareAndSetLong(offset, holder, me))
-            {
-                return;
-            }
+            final boolean here = mapping.holder(slot) == RoleLocks.Holder.THIS_PROCESS;
+            throw new IllegalStateException("the " + role + " of region " + regionName + " is " +
+                (here ? "already held by this process" : "held by another live process (" +
+                ProcessIdentity.describe(buffer.getLongVolatile(offset)) + " in its own pid namespace)"));
         }
+        buffer.putLongVolatile(offset, ProcessIdentity.current());
+        return lock;
     }
 
-    static void releaseRole(final AtomicBuffer buffer, final int offset)
+    static void releaseRole(final TypedMapping mapping, final int offset, final FileLock lock)
     {
-        buffer.compareAndSetLong(offset, ProcessIdentity.current(), 0);
+        if (!mapping.isClosed())
+        {
+            mapping.buffer().compareAndSetLong(offset, ProcessIdentity.current(), 0);
+        }
+        mapping.release(lock);
     }
 
     static void pause(final int waits)
@@ -291,7 +293,7 @@ final class TypedRegionHeader
             catch (final InterruptedException ex)
             {
                 Thread.currentThread().interrupt();
-                throw new RegistryException("interrupted while waiting for a typed region", ex);
+                throw new RegistryInterruptedException("interrupted while waiting for a typed region", ex);
             }
         }
     }

@@ -11,19 +11,26 @@
  *   frame and count what they missed; the producer never waits.</li>
  * </ul>
  * <b>Layout and init-once.</b> Every typed region starts with a 128-byte header ({@code TypedRegionHeader}: magic,
- * kind, layout version, parameters, an init state word and two role words). The first process to open a region wins
- * a CAS of the state word from UNINIT (0, as the daemon creates regions zero-filled) to INITIALIZING (its process
- * identity), lays the region out and stores READY; later openers wait for READY and compare kind, version and
- * parameters, throwing {@link io.zerocp.client.typed.LayoutMismatchException} on any difference, or when the region
- * exists with another size. The daemon stays layout-agnostic (regions are created by size, the protocol is the
- * seed's), so new layouts and versions ship in the client library alone. An initializer that dies mid-way is
- * detected from its process identity and replaced.
+ * kind, layout version, parameters, an init state word and two role words). The first process to open a region takes
+ * the initializer lock (below), wins a CAS of the state word from UNINIT (0, as the daemon creates regions
+ * zero-filled) to INITIALIZING (its process identity, a label), lays the region out and stores READY; later openers
+ * wait for READY and compare kind, version and parameters, throwing
+ * {@link io.zerocp.client.typed.LayoutMismatchException} on any difference, or when the region exists with another
+ * size. The daemon stays layout-agnostic (regions are created by size, the protocol is the seed's), so new layouts
+ * and versions ship in the client library alone. An initializer that dies mid-way leaves its lock free and is
+ * replaced.
  * <p>
- * <b>Crash safety.</b> Exclusive roles (a one-to-one ring's producer, a ring's consumer, a broadcast transmitter, a
- * frame pool's producer) and frame-slot claims are stored as {@link io.zerocp.client.typed.ProcessIdentity}
- * values (pid + start time from {@code /proc/<pid>/stat}); whoever finds one whose process is gone, a zombie, or a
- * different process with the same pid, takes it over or frees it. A ring producer that dies between claiming and
- * committing a message is skipped by the consumer after an unblock timeout (Agrona's {@code unblock()}).
+ * <b>Roles, claims and crash safety (layout version 2).</b> Exclusive roles (a one-to-one ring's producer, a ring's
+ * consumer, a broadcast transmitter, a frame pool's producer), frame-pool consumer entries and an initialization in
+ * progress are held with exclusive {@code fcntl} record locks on one byte each of the region's file, at
+ * {@code 2^62 + slot} (slot 0 writer, 1 reader, 2 initializer, 16 + i consumer entry i; see {@code RoleLocks}). The
+ * kernel drops them when the holder dies, and they conflict across pid namespaces, so whoever gets a lock knows its
+ * previous holder is gone and takes the role over or frees it; the {@link io.zerocp.client.typed.ProcessIdentity}
+ * values in the role words are labels. A ring producer that dies (or stalls past the unblock timeout) between
+ * claiming and committing a message is skipped by the consumer, and the producer learns it
+ * ({@link io.zerocp.client.typed.ClaimUnblockedException}); every record header changes by CAS ({@code RingClaims}).
+ * Consumers read with {@code poll(handler[, limit])}, returning how many items they handed over; everything is
+ * {@link java.lang.AutoCloseable} and throws {@link io.zerocp.client.ClientClosedException} once closed.
  * <p>
  * <b>Shared memory is input.</b> Any process that can open a region's file can write anything into it. Readers
  * check every value they read (lengths against capacities, slot numbers against the slot count, sequences against

@@ -106,7 +106,7 @@ class BroadcastRegionTest
             }
 
             final List<Long> values = new ArrayList<>();
-            subscriber.receive((type, buffer, index, length) -> values.add(buffer.getLong(index + 8)));
+            subscriber.poll((type, buffer, index, length) -> values.add(buffer.getLong(index + 8)));
             assertEquals(30, values.size(), values + " lost=" + subscriber.lostMessages() + " lapped=" +
                 subscriber.lappedCount());
             for (int i = 0; i < 30; i++)

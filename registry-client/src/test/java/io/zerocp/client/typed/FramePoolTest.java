@@ -195,8 +195,8 @@ class FramePoolTest
                 "frames_v", "4", Integer.toString(SLOT_SIZE), "1"))
             {
                 assertEquals(0, other.waitFor(30, TimeUnit.SECONDS), other::output);
-                assertTrue(other.printed("MISMATCH region frames_v holds a FRAME_POOL v1 (slots=4, slotSize=65536, " +
-                    "maxConsumers=2); opened as FRAME_POOL v1 (slots=4, slotSize=65536, maxConsumers=1)"),
+                assertTrue(other.printed("MISMATCH region frames_v holds a FRAME_POOL v2 (slots=4, slotSize=65536, " +
+                    "maxConsumers=2); opened as FRAME_POOL v2 (slots=4, slotSize=65536, maxConsumers=1)"),
                     other::output);
             }
             assertThrows(LayoutMismatchException.class, () -> MessageRing.manyToOne(client, "frames_v", 4096));

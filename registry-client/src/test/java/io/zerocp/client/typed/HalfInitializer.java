@@ -37,7 +37,7 @@ public final class HalfInitializer
                             return;
                         }
                     }
-                }, region::fileSize);
+                }, region::fileSize, TypedMapping.over(region));
         }
     }
 }

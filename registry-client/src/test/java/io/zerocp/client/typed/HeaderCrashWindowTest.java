@@ -43,7 +43,7 @@ class HeaderCrashWindowTest
                 RingConsumer consumer = ring.consumer())
             {
                 assertTrue(ring.write(1, new UnsafeBuffer(new byte[8]), 0, 8));
-                assertEquals(1, consumer.read((type, buffer, index, length) -> assertEquals(8, length)));
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> assertEquals(8, length)));
             }
         }
     }

@@ -58,7 +58,7 @@ class HostileMemoryTest
             HostileWriter.write(file, ops.toArray(new String[0]));
 
             final CorruptRegionException ex = assertTimeoutPreemptively(BOUND, () ->
-                assertThrows(CorruptRegionException.class, () -> subscriber.receive((t, b, ix, l) -> { }, 100)));
+                assertThrows(CorruptRegionException.class, () -> subscriber.poll((t, b, ix, l) -> { }, 100)));
             assertTrue(ex.getMessage().startsWith("region bc_tail is corrupt"), ex.getMessage());
 
             // The transmitter's next messages put the trailer right; the receiver skips to them (it cannot know
@@ -75,7 +75,7 @@ class HostileMemoryTest
                 {
                     try
                     {
-                        subscriber.receive((t, b, ix, l) -> seen.add(subscriber.lastSequence()), 100);
+                        subscriber.poll((t, b, ix, l) -> seen.add(subscriber.lastSequence()), 100);
                     }
                     catch (final CorruptRegionException again)
                     {
@@ -103,9 +103,9 @@ class HostileMemoryTest
             publisher.transmit(1, message, 0, 16);
             // The message just sent now claims sequence 2^40.
             HostileWriter.write(daemon.regionFile("bc_seq"), q(256 + 8, 1L << 40));
-            assertThrows(CorruptRegionException.class, () -> subscriber.receive((t, b, ix, l) -> { }));
+            assertThrows(CorruptRegionException.class, () -> subscriber.poll((t, b, ix, l) -> { }));
             publisher.transmit(1, message, 0, 16);
-            assertEquals(1, subscriber.receive((t, b, ix, l) -> { }));
+            assertEquals(1, subscriber.poll((t, b, ix, l) -> { }));
             assertTrue(subscriber.lostMessages() < 10, "lost " + subscriber.lostMessages());
         }
     }
@@ -203,13 +203,13 @@ class HostileMemoryTest
             assertTrue(ring.write(1, message, 0, 24));
             HostileWriter.write(daemon.regionFile("ring_forged"), i(128, 0x7ffffff0));
             final CorruptRegionException ex = assertTimeoutPreemptively(BOUND, () ->
-                assertThrows(CorruptRegionException.class, () -> consumer.read((t, b, ix, l) -> { })));
+                assertThrows(CorruptRegionException.class, () -> consumer.poll((t, b, ix, l) -> { })));
             assertTrue(ex.getMessage().contains("has length 2147483632"), ex.getMessage());
             assertEquals(32, consumer.lostBytes());
 
             assertTrue(ring.write(1, message, 0, 24));
             assertTrue(ring.write(1, message, 0, 24));
-            assertEquals(2, consumer.read((t, b, ix, l) -> assertEquals(24, l)), "the consumer carries on");
+            assertEquals(2, consumer.poll((t, b, ix, l) -> assertEquals(24, l)), "the consumer carries on");
         }
     }
 
@@ -225,9 +225,9 @@ class HostileMemoryTest
             assertTrue(ring.write(1, message, 0, 24));
             HostileWriter.write(daemon.regionFile("ring_head"),
                 q(128 + CAPACITY + RingBufferDescriptor.HEAD_POSITION_OFFSET, 1L << 50));
-            assertThrows(CorruptRegionException.class, () -> consumer.read((t, b, ix, l) -> { }));
+            assertThrows(CorruptRegionException.class, () -> consumer.poll((t, b, ix, l) -> { }));
             assertTrue(ring.write(1, message, 0, 24));
-            assertEquals(1, consumer.read((t, b, ix, l) -> { }));
+            assertEquals(1, consumer.poll((t, b, ix, l) -> { }));
         }
     }
 
@@ -243,7 +243,7 @@ class HostileMemoryTest
             assertEquals(4096, raw.fileSize());
             final CorruptRegionException ex = assertThrows(CorruptRegionException.class, () ->
                 TypedRegionHeader.initOrValidate(raw.buffer(), "shrunk", LayoutKind.RING_MANY_TO_ONE,
-                    MessageRing.VERSION, new long[]{1 << 20}, length, b -> { }, raw::fileSize));
+                    MessageRing.VERSION, new long[]{1 << 20}, length, b -> { }, raw::fileSize, TypedMapping.over(raw)));
             assertTrue(ex.getMessage().contains("its file has 4096 bytes, the layout needs " + length),
                 ex.getMessage());
             assertFalse(ex.recovered());

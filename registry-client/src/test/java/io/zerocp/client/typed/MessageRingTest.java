@@ -42,7 +42,7 @@ class MessageRingTest
             final long deadline = System.nanoTime() + LIVENESS.toNanos();
             while (next[1] + next[2] + bad[0] < 2L * perProducer && System.nanoTime() < deadline)
             {
-                if (0 == consumer.read((type, buffer, index, length) ->
+                if (0 == consumer.poll((type, buffer, index, length) ->
                 {
                     final int producer = buffer.getInt(index);
                     if (type != TypedPeer.DATA_TYPE || !TypedPeer.intact(buffer, index, length) ||
@@ -63,7 +63,7 @@ class MessageRingTest
             assertEquals(perProducer, next[2], second::output);
             assertEquals(0, first.waitFor(30, TimeUnit.SECONDS), first::output);
             assertEquals(0, second.waitFor(30, TimeUnit.SECONDS), second::output);
-            assertEquals(0, consumer.read((type, buffer, index, length) -> bad[0]++), "nothing after the last");
+            assertEquals(0, consumer.poll((type, buffer, index, length) -> bad[0]++), "nothing after the last");
         }
     }
 
@@ -83,7 +83,7 @@ class MessageRingTest
             final long deadline = System.nanoTime() + LIVENESS.toNanos();
             while (next[0] + bad[0] < count && System.nanoTime() < deadline)
             {
-                consumer.read((type, buffer, index, length) ->
+                consumer.poll((type, buffer, index, length) ->
                 {
                     if (!TypedPeer.intact(buffer, index, length) || buffer.getInt(index) != 5 ||
                         buffer.getLong(index + 8) != next[0])
@@ -138,7 +138,7 @@ class MessageRingTest
                         written++;
                     }
                 }
-                consumer.read((type, buffer, index, length) ->
+                consumer.poll((type, buffer, index, length) ->
                 {
                     if (type != TypedPeer.DATA_TYPE)
                     {
@@ -176,8 +176,8 @@ class MessageRingTest
                 "layout", "4096", "o2o"))
             {
                 assertEquals(0, other.waitFor(30, TimeUnit.SECONDS), other::output);
-                assertTrue(other.printed("MISMATCH region layout holds a RING_MANY_TO_ONE v1 (capacity=4096); " +
-                    "opened as RING_ONE_TO_ONE v1 (capacity=4096)"), other::output);
+                assertTrue(other.printed("MISMATCH region layout holds a RING_MANY_TO_ONE v2 (capacity=4096); " +
+                    "opened as RING_ONE_TO_ONE v2 (capacity=4096)"), other::output);
             }
             // Other size: caught by the daemon's size check, explained from the header.
             try (ChildJvm other = ChildJvm.start(TypedPeer.class, "ring-open", daemon.socket().toString(),
@@ -185,7 +185,7 @@ class MessageRingTest
             {
                 assertEquals(0, other.waitFor(30, TimeUnit.SECONDS), other::output);
                 assertTrue(other.printed("MISMATCH region layout exists with another size and holds a " +
-                    "RING_MANY_TO_ONE v1 (capacity=4096)"), other::output);
+                    "RING_MANY_TO_ONE v2 (capacity=4096)"), other::output);
             }
             final LayoutMismatchException asFrames = assertThrows(LayoutMismatchException.class,
                 () -> FramePool.open(client, "layout", 3, 64, 1));
@@ -194,7 +194,7 @@ class MessageRingTest
             // The ring is unharmed by all of that.
             try (RingConsumer consumer = ring.consumer())
             {
-                assertEquals(1, consumer.read((type, buffer, index, length) -> { }));
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> { }));
             }
         }
     }
@@ -208,13 +208,13 @@ class MessageRingTest
             RegistryClient client = client(daemon))
         {
             try (MessageRing ring = MessageRing.manyToOne(client, "versioned", capacity);
-                SharedRegion raw = client.acquire("versioned", length))
+                SharedRegion raw = client.acquireRaw("versioned", length))
             {
                 raw.buffer().putInt(TypedRegionHeader.VERSION_OFFSET, MessageRing.VERSION + 1);
                 final LayoutMismatchException ex = assertThrows(LayoutMismatchException.class,
                     () -> MessageRing.manyToOne(client, "versioned", capacity));
-                assertTrue(ex.getMessage().contains("holds a RING_MANY_TO_ONE v2 (capacity=1024); opened as " +
-                    "RING_MANY_TO_ONE v1"), ex.getMessage());
+                assertTrue(ex.getMessage().contains("holds a RING_MANY_TO_ONE v3 (capacity=1024); opened as " +
+                    "RING_MANY_TO_ONE v2"), ex.getMessage());
             }
             try (SharedRegion raw = client.acquire("plain", length))
             {
@@ -253,7 +253,7 @@ class MessageRingTest
             {
                 assertEquals(TypedRegionHeader.READY, raw.buffer().getLongVolatile(TypedRegionHeader.STATE_OFFSET));
                 assertTrue(ring.write(1, new UnsafeBuffer(new byte[8]), 0, 8));
-                assertEquals(1, consumer.read((type, buffer, index, length) -> { }));
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> { }));
             }
         }
     }
@@ -274,7 +274,7 @@ class MessageRingTest
                 assertTrue(ring.write(1, message, 0, 100));
                 final int expected = i;
                 final int[] got = {-1};
-                assertEquals(1, consumer.read((type, buffer, index, length) -> got[0] = buffer.getInt(index), 1),
+                assertEquals(1, consumer.poll((type, buffer, index, length) -> got[0] = buffer.getInt(index), 1),
                     "read " + i + " at position " + ring.consumerPosition());
                 assertEquals(expected, got[0]);
             }

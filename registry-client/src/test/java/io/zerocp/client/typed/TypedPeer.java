@@ -66,6 +66,20 @@ public final class TypedPeer
                     framesProduceAndHang(client, name, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                         Integer.parseInt(args[5]), Integer.parseInt(args[6]));
                     break;
+                case "ring-consume-and-hang":
+                    ringConsumeAndHang(client, name, Integer.parseInt(args[3]), args[4]);
+                    break;
+                case "frames-try-produce":
+                    framesTryProduce(client, name, Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                        Integer.parseInt(args[5]));
+                    break;
+                case "frames-count":
+                    try (FramePool pool = FramePool.open(client, name, Integer.parseInt(args[3]),
+                        Integer.parseInt(args[4]), Integer.parseInt(args[5])))
+                    {
+                        System.out.println("CONSUMERS " + pool.consumerCount());
+                    }
+                    break;
                 case "frames-open":
                     try (FramePool pool = FramePool.open(client, name, Integer.parseInt(args[3]),
                         Integer.parseInt(args[4]), Integer.parseInt(args[5])))
@@ -153,6 +167,50 @@ public final class TypedPeer
         Thread.sleep(Long.MAX_VALUE);
     }
 
+    private static void ringConsumeAndHang(
+        final RegistryClient client, final String name, final int capacity, final String kind)
+    {
+        final MessageRing ring = openRing(client, name, capacity, kind);
+        try
+        {
+            ring.consumer();
+            System.out.println("CONSUMING");
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.out.println("REFUSED " + ex.getMessage());
+            return;
+        }
+        System.out.flush();
+        sleepQuietly(Long.MAX_VALUE);
+    }
+
+    /** Tries to take the producer role: prints PRODUCING and keeps it, or REFUSED and exits. */
+    private static void framesTryProduce(
+        final RegistryClient client, final String name, final int slots, final int slotSize, final int maxConsumers)
+    {
+        final FramePool pool = FramePool.open(client, name, slots, slotSize, maxConsumers);
+        try
+        {
+            final FrameProducer producer = pool.producer();
+            System.out.println("PRODUCING");
+            System.out.flush();
+            // Keeps publishing, as a second producer that believed it had the role would.
+            while (true)
+            {
+                final MutableDirectBuffer frame = producer.claim();
+                fillFrame(frame, slotSize, producer.sequence() + 1);
+                producer.publish(slotSize, System.nanoTime());
+                sleepQuietly(5);
+            }
+        }
+        catch (final IllegalStateException ex)
+        {
+            System.out.println("REFUSED " + ex.getMessage());
+        }
+        pool.close();
+    }
+
     private static void broadcastReceive(
         final RegistryClient client, final String name, final int capacity, final long count, final long delayMs)
         throws InterruptedException
@@ -168,7 +226,7 @@ public final class TypedPeer
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (subscriber.lastSequence() < count && System.nanoTime() < deadline)
             {
-                if (0 == subscriber.receive((type, buffer, index, length) ->
+                if (0 == subscriber.poll((type, buffer, index, length) ->
                 {
                     if (!intact(buffer, index, length))
                     {

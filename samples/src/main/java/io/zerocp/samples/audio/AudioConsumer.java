@@ -51,7 +51,7 @@ public final class AudioConsumer
                     LockSupport.parkNanos(wait);
                     continue;
                 }
-                if (0 == consumer.read(player, 1))
+                if (0 == consumer.poll(player, 1))
                 {
                     player.underruns++;
                 }

@@ -40,7 +40,7 @@ public final class VideoConsumer
             long reportedMissed = 0;
             while (!stop.stop(deadline))
             {
-                idle.idle(consumer.poll(stats) ? 1 : 0);
+                idle.idle(consumer.poll(stats, 1));
                 final long now = System.nanoTime();
                 if (now >= reportAt)
                 {
