@@ -103,8 +103,15 @@ class DescriptorExhaustionTest
                 "print(r, fd >= 0)",
                 "print(ask(s, b'GET_SHM_PATH:emfile_new,size=4096')[0].startswith('/'))",
                 ""));
-            assertEquals("True\nERROR: Too many open files\nERROR: Too many open files False\n" +
-                "ERROR: Too many open files\nTrue\n4096 True\nTrue", output.strip());
+            // The GET_SHM_FD of an existing region may be served all the same: the daemon closes a descriptor it
+            // kept for another region (emfile_warm's) and opens again. Either way it never says Invalid argument.
+            final String[] lines = output.strip().split("\n");
+            assertEquals(7, lines.length, output);
+            assertEquals("True", lines[0], output);
+            assertEquals("ERROR: Too many open files", lines[1], output);
+            assertTrue(lines[2].equals("ERROR: Too many open files False") || lines[2].equals("4096 True"), output);
+            assertEquals("ERROR: Too many open files", lines[3], output);
+            assertEquals("True\n4096 True\nTrue", String.join("\n", lines[4], lines[5], lines[6]), output);
         }
     }
 }
