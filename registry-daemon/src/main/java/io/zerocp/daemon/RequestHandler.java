@@ -182,9 +182,12 @@ final class RequestHandler
             return;
         }
         // From then on the process is the one the kernel names: a client in a container claims its own namespace's
-        // pid, which in the daemon's /proc is another process or none.
-        final long pid = sender.hasKernelCredentials() ? sender.senderPid() : claimed;
-        final long startTicks = probe.startTicks(pid);
+        // pid, which in the daemon's /proc is another process or none. A sender the kernel knows by its uid but
+        // cannot name (pid 0: a sibling pid namespace) claims a pid the daemon cannot check: the claim is ignored,
+        // and its session lives by its lease, owned by its uid (SenderSessions.sessionOf).
+        final boolean unnamed = sender.hasKernelUid() && !sender.hasKernelCredentials();
+        final long pid = sender.hasKernelCredentials() ? sender.senderPid() : unnamed ? 0 : claimed;
+        final long startTicks = unnamed ? 0 : probe.startTicks(pid);
         if (startTicks == ProcessProbe.DEAD)
         {
             error(reply, ErrorReply.INVALID_ARGUMENT); // no such live process: the lease would end at once
@@ -269,7 +272,8 @@ final class RequestHandler
             throttle.recordFailure(sender);
             counters.authFailure();
             LOG.warn("failed AUTH from {}{}", sender.senderKey(), // never the token
-                sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" : "");
+                sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" :
+                sender.hasKernelUid() ? " (uid " + sender.senderUid() + ")" : "");
             error(reply, ErrorReply.UNAUTHORIZED);
             return;
         }

@@ -22,6 +22,16 @@ interface Sender
     boolean hasKernelCredentials();
 
     /**
+     * @return whether uid and gid come from the kernel: with {@link #hasKernelCredentials()}, and also for a sender
+     * whose pid the kernel cannot name in the daemon's pid namespace (pid 0: a sibling container). Per-uid limits,
+     * the AUTH throttle and a session's owner go by this uid even then.
+     */
+    default boolean hasKernelUid()
+    {
+        return hasKernelCredentials();
+    }
+
+    /**
      * Takes the pidfd the kernel attached to the datagram ({@code SCM_PIDFD}, when enabled); the caller then owns
      * it and must close it. The transport closes every pidfd not taken.
      *

@@ -253,6 +253,12 @@ final class NativeTransport implements Transport
         return in.senderPid() > 0; // a datagram without them is served as on junixsocket
     }
 
+    @Override
+    public boolean hasKernelUid()
+    {
+        return in.senderUid() != UNKNOWN_ID; // also where the pid is 0: a sender in a sibling pid namespace
+    }
+
     /** @return whether the kernel attaches a pidfd to every datagram. */
     boolean passesPidfds()
     {

@@ -40,6 +40,9 @@ final class ReceiveBatch
     private static final int IN_CONTROL = 256;
     /** Addresses remembered for allocation-free look-ups; past this the table starts again (a flood of names). */
     private static final int MAX_INTERNED_ADDRESSES = 1 << 16;
+    /** The ids the kernel reports for a datagram that carries none (and for ids not mapped into our namespace). */
+    private static final int OVERFLOW_UID = overflowId("/proc/sys/kernel/overflowuid");
+    private static final int OVERFLOW_GID = overflowId("/proc/sys/kernel/overflowgid");
 
     private final int fd;
     private final MemorySegment errno;
@@ -213,6 +216,10 @@ final class ReceiveBatch
         final long start = (long)slot * IN_CONTROL;
         final long end = start + Math.min(Math.max(controlLength, 0), IN_CONTROL);
         long at = start;
+        boolean credentials = false;
+        int pid = 0;
+        int uid = UNKNOWN_ID;
+        int gid = UNKNOWN_ID;
         while (at + CMSG_HEADER <= end)
         {
             final long length = inControl.get(JAVA_LONG, at);
@@ -226,13 +233,12 @@ final class ReceiveBatch
             final long dataLength = length - CMSG_HEADER;
             if (level == SOL_SOCKET)
             {
-                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE && inControl.get(JAVA_INT, data) > 0)
+                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE)
                 {
-                    // pid 0: the datagram was queued before SO_PASSCRED was set (a socket passed by a supervisor
-                    // that did not set it), so the kernel attached nothing: this one datagram has no credentials.
-                    senderPid = inControl.get(JAVA_INT, data);
-                    senderUid = inControl.get(JAVA_INT, data + 4);
-                    senderGid = inControl.get(JAVA_INT, data + 8);
+                    credentials = true;
+                    pid = inControl.get(JAVA_INT, data);
+                    uid = inControl.get(JAVA_INT, data + 4);
+                    gid = inControl.get(JAVA_INT, data + 8);
                 }
                 else if (type == SCM_PIDFD && dataLength >= 4)
                 {
@@ -249,10 +255,50 @@ final class ReceiveBatch
             }
             at += align8(length);
         }
+        if (credentials)
+        {
+            takeCredentials(pid, uid, gid);
+        }
         if ((flags & MSG_CTRUNC) != 0 && Long.bitCount(++truncatedControls) == 1)
         {
             LOG.warn("a datagram's ancillary data was cut ({} so far): a sender attached descriptors",
                 truncatedControls);
+        }
+    }
+
+    /**
+     * The kernel's pid, uid and gid of a datagram. A pid above 0 names the sender in the daemon's pid namespace. Pid
+     * 0 comes in two cases: the sender's pid namespace is not the daemon's nor below it (a sibling container), and
+     * then the uid and gid are still the kernel's, checked like any other (only the pid cannot be named); or the
+     * datagram was queued before {@code SO_PASSCRED} was set (a socket passed by a supervisor that did not set it),
+     * and then the kernel attached nothing and reports the overflow ids (65534). A sibling's datagram carries a
+     * pidfd ({@code SCM_PIDFD}, kernels that have it) and a queued one never does; without pidfds, the overflow uid
+     * and gid together mean nothing is known (a sibling's {@code nobody} is then served by address, as before).
+     */
+    private void takeCredentials(final int pid, final int uid, final int gid)
+    {
+        if (pid > 0)
+        {
+            senderPid = pid;
+            senderUid = uid;
+            senderGid = gid;
+        }
+        else if (senderPidfd >= 0 || uid != OVERFLOW_UID || gid != OVERFLOW_GID)
+        {
+            senderUid = uid; // the pid stays unknown: per-uid limits and the session's owner go by the uid
+            senderGid = gid;
+        }
+    }
+
+    private static int overflowId(final String file)
+    {
+        try
+        {
+            return Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim());
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            return 65_534; // the kernel's default
         }
     }
 
