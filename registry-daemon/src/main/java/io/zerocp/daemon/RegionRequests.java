@@ -113,6 +113,13 @@ final class RegionRequests
             reply.defer(); // a retry of a request already waiting: its one reply comes when the region is ready
             return;
         }
+        if (null != pending && pending.cancelled)
+        {
+            // Deleted while being made: the name is free again once the cancelled creation is undone.
+            counters.refused(RefusalLimit.CREATIONS);
+            senders.error(reply, ErrorReply.TOO_MANY_REQUESTS);
+            return;
+        }
         if (null == pending && !grant.mayCreate)
         {
             senders.error(reply, ErrorReply.NO_SUCH_REGION);
@@ -162,7 +169,9 @@ final class RegionRequests
             descriptor, request.readOnly(), verb);
         if (null == pending)
         {
-            creations.start(name, createSize, waiter, reply);
+            final Sender sender = senders.sender();
+            creations.start(name, createSize, waiter, sender.hasKernelUid() ? sender.senderUid() : Session.UNKNOWN_UID,
+                reply);
         }
         else
         {
@@ -206,6 +215,23 @@ final class RegionRequests
         {
             reply.put(region.pathReply);
         }
+    }
+
+    /**
+     * {@code DELETE} (the sender may administer) of a name whose region is being made: cancels the creation, answered
+     * when the region is gone ({@link RegionCreations#cancel}).
+     *
+     * @return whether the name was being made (else the DELETE is for the table).
+     */
+    boolean onDeleteUnderWay(final Request request, final ReplyBuffer reply)
+    {
+        final RegionCreations.Pending pending = request.hasName() ? creations.find(keyOf(request)) : null;
+        if (null == pending)
+        {
+            return false;
+        }
+        creations.cancel(pending, senders.sender().senderKey(), reply);
+        return true;
     }
 
     void onGetSize(final Request request, final Session session, final ReplyBuffer reply)

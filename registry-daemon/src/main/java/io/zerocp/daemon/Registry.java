@@ -223,15 +223,15 @@ final class Registry implements DurableState
         return creating;
     }
 
-    /** Unlinks a region made for askers who are all gone before it was ready; it never joined the table. */
-    void discardMade(final Region region, final Object fileKey)
+    /** Unlinks a region made but never handed out (its askers are gone, or it was deleted); it never joined the table. */
+    void discardMade(final Region region, final Object fileKey, final String why)
     {
         creating.remove(region);
         region.fileKey = fileKey;
         region.removed = true;
         unlinkKeepingPagesAway(region);
         journal.regionRemoved(region);
-        LOG.info("removed region {} ({} bytes): nobody waits for it any more", region.name, region.size);
+        LOG.info("removed region {} ({} bytes): {}", region.name, region.size, why);
     }
 
     /** A region made or restored joins the table. */

@@ -300,6 +300,10 @@ final class RequestHandler
             error(reply, ErrorReply.FORBIDDEN);
             return;
         }
+        if (verb == Verb.DELETE && regions.onDeleteUnderWay(request, reply))
+        {
+            return; // a region being made: its creation is cancelled, the DELETE answered once it is gone
+        }
         final ErrorReply failure = admin.handle(verb, request, reply);
         if (null != failure)
         {
