@@ -32,6 +32,16 @@ interface Sender
     }
 
     /**
+     * @return whether the kernel's uid is the overflow uid with neither pid nor pidfd: a sibling namespace's
+     * {@code nobody}, or a datagram queued before credentials were on (anyone). Limits still count it under that
+     * uid, but a session it starts is not that uid's to keep (it is known by its address, as on junixsocket).
+     */
+    default boolean isUidAmbiguous()
+    {
+        return false;
+    }
+
+    /**
      * Takes the pidfd the kernel attached to the datagram ({@code SCM_PIDFD}, when enabled); the caller then owns
      * it and must close it. The transport closes every pidfd not taken.
      *

@@ -134,7 +134,7 @@ final class SenderSessions
         {
             return true; // by address alone (junixsocket, or credentials off)
         }
-        if (session.uid != Session.UNKNOWN_UID && session.uid != sender.senderUid())
+        if (session.uid != Session.UNKNOWN_UID && !session.uidAmbiguous && session.uid != sender.senderUid())
         {
             return false; // another user now speaks from this address
         }
@@ -181,6 +181,7 @@ final class SenderSessions
         if (sender.hasKernelUid())
         {
             session.gid = sender.senderGid();
+            session.uidAmbiguous = sender.isUidAmbiguous();
         }
         if (sender.hasKernelCredentials())
         {

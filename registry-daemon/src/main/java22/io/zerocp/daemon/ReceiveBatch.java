@@ -62,6 +62,7 @@ final class ReceiveBatch
     private int senderPid = UNKNOWN_ID;
     private int senderUid = UNKNOWN_ID;
     private int senderGid = UNKNOWN_ID;
+    private boolean senderUidAmbiguous;
     private int senderPidfd = -1;
     private long unboundSenders;
     private long truncatedControls;
@@ -212,6 +213,7 @@ final class ReceiveBatch
         senderPid = UNKNOWN_ID;
         senderUid = UNKNOWN_ID;
         senderGid = UNKNOWN_ID;
+        senderUidAmbiguous = false;
         senderPidfd = -1;
         final long start = (long)slot * IN_CONTROL;
         final long end = start + Math.min(Math.max(controlLength, 0), IN_CONTROL);
@@ -271,30 +273,25 @@ final class ReceiveBatch
      * 0 comes in two cases: the sender's pid namespace is not the daemon's nor below it (a sibling container), and
      * then the uid and gid are still the kernel's, checked like any other (only the pid cannot be named); or the
      * datagram was queued before {@code SO_PASSCRED} was set (a socket passed by a supervisor that did not set it),
-     * and then the kernel attached nothing and reports the overflow ids (65534). A sibling's datagram carries a
-     * pidfd ({@code SCM_PIDFD}, kernels that have it) and a queued one never does; without pidfds, the overflow uid
-     * and gid together mean nothing is known (a sibling's {@code nobody} is then served by address, as before).
+     * and then the kernel attached nothing and reports the overflow ids (65534). Either way the uid is kept: per-uid
+     * limits count by it. A sibling's datagram carries a pidfd ({@code SCM_PIDFD}, when enabled) and a queued one
+     * never does; without one, the overflow ids are ambiguous (a sibling's {@code nobody}, or no one in particular).
      */
     private void takeCredentials(final int pid, final int uid, final int gid)
     {
-        if (pid > 0)
-        {
-            senderPid = pid;
-            senderUid = uid;
-            senderGid = gid;
-        }
-        else if (senderPidfd >= 0 || uid != OVERFLOW_UID || gid != OVERFLOW_GID)
-        {
-            senderUid = uid; // the pid stays unknown: per-uid limits and the session's owner go by the uid
-            senderGid = gid;
-        }
+        senderPid = pid > 0 ? pid : UNKNOWN_ID;
+        senderUid = uid;
+        senderGid = gid;
+        senderUidAmbiguous = pid <= 0 && senderPidfd < 0 && uid == OVERFLOW_UID && gid == OVERFLOW_GID;
     }
 
     private static int overflowId(final String file)
     {
-        try
+        // A stream, not Files.readString: that reads a sysctl file in pieces, and the kernel ends it after the first
+        // (measured: "6" for "65534").
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file)))
         {
-            return Integer.parseInt(java.nio.file.Files.readString(java.nio.file.Path.of(file)).trim());
+            return Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
         }
         catch (final java.io.IOException | RuntimeException ex)
         {
@@ -368,6 +365,11 @@ final class ReceiveBatch
     int senderGid()
     {
         return senderGid;
+    }
+
+    boolean senderUidAmbiguous()
+    {
+        return senderUidAmbiguous;
     }
 
     /** @return the current sender's pidfd, now the caller's to close, or -1. */

@@ -153,11 +153,45 @@ class SiblingPidNamespaceTest
             after.lines().toList());
     }
 
-    private void startDaemon(final String settings) throws Exception
+    /**
+     * A sibling's {@code nobody} has the kernel's overflow uid (65534), which is also what a datagram queued before
+     * credentials were on reports: with a pidfd on every datagram ({@code -Dzerocp.transport.pidfds=true}) the two are
+     * told apart, and nobody's session is nobody's: root binding its address after it closed its socket neither
+     * continues it nor releases its holds.
+     */
+    @Test
+    void withPidfdsASiblingsNobodyKeepsItsSessionFromAnotherUid() throws Exception
+    {
+        startDaemon("\"linger-ms\": 0", "-Dzerocp.transport.pidfds=true");
+        final String address = "\\0kit-nobody-" + UUID.randomUUID().toString().substring(0, 8);
+        final String owner = PythonPeer.start(AS_NOBODY, socket(), String.join("\n",
+            "s = sock(b'" + address + "')",
+            "print(ask(s, b'REGISTER:process_id=1')[0].split('=')[0])",
+            "print(ask(s, b'GET_SHM_PATH:kit_nobodys,size=4096')[0])")).awaitExit(60);
+        assertEquals(List.of("OK lease_ms", dirs.shmDir().resolve("kit_nobodys_shm").toString()),
+            owner.lines().toList());
+
+        final String root = PythonPeer.run(socket(), String.join("\n",
+            "s = sock(b'" + address + "')",
+            "print(ask(s, b'RENEW')[0])",
+            "print(ask(s, b'RELEASE:kit_nobodys')[0])",
+            "print(ask(s, b'REGISTER:process_id=1')[0])"));
+        assertEquals(List.of("ERROR: Not registered", "OK", "ERROR: Address in use"), root.lines().toList(),
+            "root continued nobody's session");
+        Thread.sleep(200); // linger is 0: a wrongly released region would be gone by now
+        assertTrue(Files.exists(dirs.shmDir().resolve("kit_nobodys_shm")), "root released nobody's hold");
+    }
+
+    private void startDaemon(final String settings, final String... properties) throws Exception
     {
         final Path config = dirs.socketDir().resolve("zerocpd.json");
         Files.writeString(config, "{\"transport\": \"native\", \"socket-mode\": \"0666\", " + settings + "}");
-        daemon = ChildDaemon.startUnder(OWN_PID_NAMESPACE, config, socket(), dirs.shmDir(), 120);
+        final List<String> prefix = new java.util.ArrayList<>(OWN_PID_NAMESPACE);
+        if (properties.length > 0)
+        {
+            prefix.addAll(List.of("env", "JAVA_TOOL_OPTIONS=" + String.join(" ", properties)));
+        }
+        daemon = ChildDaemon.startUnder(prefix, config, socket(), dirs.shmDir(), 120);
     }
 
     private Path socket()
