@@ -21,16 +21,12 @@ import java.util.List;
  * expiry) gets no hold and is answered {@code ERROR: Not registered}; a region nobody alive waits for any more is
  * removed as soon as it is made.
  * <p>
- * A {@code DELETE} of a name being made cancels its creation: the file is never handed out. A creation still queued
- * is never begun; one the worker is making is finished and then removed (a reservation cannot be interrupted). Its
- * askers are answered {@code ERROR: No such region}, and the {@code DELETE} is answered {@code OK} once the region's
- * removal is journaled, so no one is ever sent the path of a file that is gone. Conductor thread only, apart from
- * {@link Pending#work()}.
+ * A {@code DELETE} of a name being made cancels its creation ({@link #cancel}): its file is never handed out, its
+ * askers get {@code ERROR: No such region}. Conductor thread only, apart from {@link Pending#work()}.
  */
 final class RegionCreations
 {
     private static final Logger LOG = LoggerFactory.getLogger(RegionCreations.class);
-    /** Creations under way at once in all, past each uid's first ({@link CreationSlots}). */
     static final int MAX_PENDING = CreationSlots.SHARED;
     static final int MAX_WAITERS = 64;
     private static final String NOBODY_WAITS = "nobody waits for it any more";
@@ -138,7 +134,7 @@ final class RegionCreations
     private final DaemonCounters counters;
     private final NanoClock nanoClock;
     private final HashMap<NameKey, Pending> pending = new HashMap<>();
-    private final CreationSlots slots = new CreationSlots();
+    private final CreationSlots<Pending> slots = new CreationSlots<>();
     private final ReplyBuffer deferredReply = new ReplyBuffer();
     private Transport transport;
     private long pendingBytes;
@@ -213,6 +209,11 @@ final class RegionCreations
         slots.take(uid);
         pendingBytes += size;
         add(creation, first);
+        if (slots.waitsForTurn(uid, creation))
+        {
+            reply.defer(); // sent to the worker when the uid's creation before it is done: see submitNext
+            return;
+        }
         inRequest = first;
         inRequestReply = reply;
         try
@@ -240,8 +241,9 @@ final class RegionCreations
     }
 
     /**
-     * A {@code DELETE} of a name being made: the creation is cancelled and the DELETE answered when the region is
-     * gone (a retry from the same address is still one reply).
+     * A {@code DELETE} of a name being made. A creation still queued is never begun; one the worker is making is
+     * finished, then removed (a reservation cannot be interrupted). The DELETE is answered once the removal is
+     * journaled (a retry from the same address is one reply), so no one is sent the path of a file that is gone.
      */
     void cancel(final Pending creation, final ClientAddress deleter, final ReplyBuffer reply)
     {
@@ -316,6 +318,7 @@ final class RegionCreations
         if (creation.cancelled)
         {
             finishCancelled(creation);
+            submitNext(creation.uid);
             return;
         }
         final RegionException failure = creation.failure;
@@ -360,6 +363,18 @@ final class RegionCreations
                 counters.latency().record(w.verb, nanoClock.nanoTime() - w.askedNs);
                 send(w.address, reply);
             }
+        }
+        submitNext(creation.uid);
+    }
+
+    /** Hands the worker the uid's next creation waiting for its turn; one it does not take fails at once. */
+    private void submitNext(final int uid)
+    {
+        final Pending next = slots.nextTurn(uid);
+        if (null != next && !worker.submit(next))
+        {
+            next.failure = new RegionException(ErrorReply.TOO_MANY_REQUESTS, "the file worker takes no more work");
+            finish(next);
         }
     }
 
@@ -426,6 +441,7 @@ final class RegionCreations
      */
     void abandonAll()
     {
+        slots.clearTurns();
         for (final Pending creation : new ArrayList<>(pending.values()))
         {
             for (int i = 0, n = creation.waiters.size(); i < n; i++)

@@ -1,9 +1,14 @@
 package io.zerocp.daemon;
 
 import io.zerocp.testkit.ChildJvm;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.zerocp.testkit.PythonPeer;
+import io.zerocp.testkit.RawClient;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 
@@ -79,6 +84,45 @@ class CreationSlotsTest
                 assertEquals("paths " + CreationSlots.MAX_PER_UID, hog.readLine(120));
             }
         }
+    }
+
+    /**
+     * The one file worker takes one creation of each uid at a time: root's creation, asked for while nobody's first
+     * is held on the worker and three more of nobody's wait, is made right after that first, not after all four.
+     */
+    @Test
+    void anotherUidsCreationWaitsBehindOneOfTheHogsNotAll() throws Exception
+    {
+        final Logger registryLog = (Logger)LoggerFactory.getLogger(Registry.class);
+        final ListAppender<ILoggingEvent> made = new ListAppender<>();
+        made.start();
+        registryLog.addAppender(made);
+        try (GatedDaemon daemon = new GatedDaemon("{\"transport\": \"native\", \"socket-mode\": \"0666\", " +
+            "\"open-max-bytes\": 1099511627776}"))
+        {
+            daemon.shut();
+            try (PythonPeer hog = PythonPeer.start(AS_NOBODY, daemon.socket(), script("hog", 4));
+                RawClient root = new RawClient(daemon.socket());
+                RawClient ping = new RawClient(daemon.socket()))
+            {
+                assertEquals("PONG", hog.readLine(60));
+                assertEquals("refused 0", hog.readLine(60));
+                daemon.awaitHeld(); // hog_0 on the worker; hog_1 to hog_3 asked for too
+                root.channel().socket().setSoTimeout(120_000);
+                root.send("GET_SHM_PATH:root_0,size=4096");
+                assertEquals("PONG", ping.ask("PING")); // root's request was handled
+                daemon.open();
+                assertEquals(daemon.regionFile("root_0").toString(), root.receive());
+                assertEquals("paths 4", hog.readLine(120));
+            }
+        }
+        finally
+        {
+            registryLog.detachAppender(made);
+        }
+        final List<String> order = made.list.stream().map(ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.startsWith("created region ")).map(m -> m.split(" ")[2]).toList();
+        assertEquals(List.of("hog_0", "root_0", "hog_1", "hog_2", "hog_3"), order, "the order regions were made in");
     }
 
     private static String script(final String who, final int count)
