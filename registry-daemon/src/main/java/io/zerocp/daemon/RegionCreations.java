@@ -392,6 +392,7 @@ final class RegionCreations
             registry.discardMade(region, creation.fileKey, "an operator deleted it while it was being made");
         }
         final boolean durable = registry.unrecordedChanges() == unrecordedBefore;
+        counters.regionDeleted();
         for (int i = 0, n = creation.waiters.size(); i < n; i++)
         {
             final Waiter w = creation.waiters.get(i);
