@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Limits failed {@code AUTH} attempts per sender and in total within a sliding window, so a brute-force search for a
- * token is slow even from many addresses. With kernel credentials the sender is its uid and there is no total: one
- * user's many sockets count as one sender, and never lock out another user. Conductor thread only.
+ * token is slow even from many addresses. With a kernel uid the sender is its uid and there is no total: one user's
+ * many sockets count as one sender, and never lock out another user. That holds where the kernel gives a uid but no
+ * pid too (a sender in a sibling pid namespace): its failures are its uid's, never everyone's. Conductor thread only.
  */
 final class AuthThrottle
 {
@@ -34,7 +35,7 @@ final class AuthThrottle
     boolean allows(final Sender sender)
     {
         final long now = clock.nanoTime();
-        if (!sender.hasKernelCredentials() && count(globalWindow, now) >= global)
+        if (!sender.hasKernelUid() && count(globalWindow, now) >= global)
         {
             return false;
         }
@@ -46,7 +47,7 @@ final class AuthThrottle
     {
         final long now = clock.nanoTime();
         final Object sender = keyOf(who);
-        if (!who.hasKernelCredentials())
+        if (!who.hasKernelUid())
         {
             bump(globalWindow, now);
         }
@@ -59,7 +60,7 @@ final class AuthThrottle
 
     private static Object keyOf(final Sender sender)
     {
-        return sender.hasKernelCredentials() ? (Object)Integer.valueOf(sender.senderUid()) : sender.senderKey();
+        return sender.hasKernelUid() ? (Object)Integer.valueOf(sender.senderUid()) : sender.senderKey();
     }
 
     // window[0] = start of the current window, window[1] = failures in it; a fixed window restarted when it lapses.

@@ -63,6 +63,14 @@ public final class Daemon implements AutoCloseable
         return daemon;
     }
 
+    /** As {@link #start(DaemonConfig)}, on a context a test prepared (e.g. {@link DaemonContext#afterRegionFileOpen}). */
+    static Daemon start(final DaemonContext context) throws DaemonStartException
+    {
+        final Daemon daemon = create(context, false);
+        daemon.thread.start();
+        return daemon;
+    }
+
     static Daemon create(final DaemonContext context) throws DaemonStartException
     {
         return create(context, false);

@@ -44,6 +44,7 @@ final class DaemonContext
     private long openMaxBytes;
     private boolean concluded;
     private boolean fileWorkInline;
+    private Runnable afterRegionFileOpen = () -> {};
 
     DaemonContext(final DaemonConfig config)
     {
@@ -266,6 +267,21 @@ final class DaemonContext
     boolean fileWorkInline()
     {
         return fileWorkInline;
+    }
+
+    /**
+     * Runs on the file worker between creating a region's file and reserving its pages: tests hold a creation there,
+     * mid-way, for as long as they choose (a slow reservation on demand). Nothing by default.
+     */
+    DaemonContext afterRegionFileOpen(final Runnable hook)
+    {
+        this.afterRegionFileOpen = hook;
+        return this;
+    }
+
+    Runnable afterRegionFileOpen()
+    {
+        return afterRegionFileOpen;
     }
 
     /** The socket path made absolute. */

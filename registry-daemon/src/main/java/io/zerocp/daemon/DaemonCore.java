@@ -52,7 +52,7 @@ final class DaemonCore implements AutoCloseable
             FileWorker.threaded(RegionCreations.MAX_PENDING + 1024, context.inbox());
         try
         {
-            final RegionFiles files = new RegionFiles();
+            final RegionFiles files = new RegionFiles(context.afterRegionFileOpen());
             final Registry registry = new Registry(context, new LeaseTable(config.leaseTtlMs, context.nanoClock()),
                 watcher, journal, files, worker);
             JournalRestore.restore(journal, registry, context.probe());

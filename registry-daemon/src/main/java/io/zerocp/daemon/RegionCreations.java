@@ -16,16 +16,20 @@ import java.util.List;
  * the file is ready: the conductor keeps serving everyone else meanwhile. A request for a name under way waits for
  * it too (answered with the same region, never a half-made one).
  * <p>
- * Bounds: at most {@value #MAX_PENDING} creations under way and {@value #MAX_WAITERS} askers per creation; past them
- * {@code ERROR: Too many requests}. An asker whose session ends meanwhile (kill -9, RELEASE, lease expiry) gets no
- * hold and is answered {@code ERROR: Not registered}; a region nobody alive waits for any more is removed as soon as
- * it is made. Conductor thread only, apart from {@link Pending#work()}.
+ * Bounds: creations under way as {@link CreationSlots} shares them out by uid, and {@value #MAX_WAITERS} askers per
+ * creation; past them {@code ERROR: Too many requests}. An asker whose session ends meanwhile (kill -9, RELEASE, lease
+ * expiry) gets no hold and is answered {@code ERROR: Not registered}; a region nobody alive waits for any more is
+ * removed as soon as it is made.
+ * <p>
+ * A {@code DELETE} of a name being made cancels its creation ({@link #cancel}): its file is never handed out, its
+ * askers get {@code ERROR: No such region}. Conductor thread only, apart from {@link Pending#work()}.
  */
 final class RegionCreations
 {
     private static final Logger LOG = LoggerFactory.getLogger(RegionCreations.class);
-    static final int MAX_PENDING = 16;
+    static final int MAX_PENDING = CreationSlots.SHARED;
     static final int MAX_WAITERS = 64;
+    private static final String NOBODY_WAITS = "nobody waits for it any more";
 
     /** One request waiting for a region being made. */
     static final class Waiter
@@ -60,14 +64,21 @@ final class RegionCreations
         static final int WORKED = 2;
 
         final Region region;
+        /** The kernel's uid of the sender that started it ({@link Session#UNKNOWN_UID}: not known): its slot's. */
+        final int uid;
         final List<Waiter> waiters = new ArrayList<>(2);
+        /** The addresses of the DELETEs that cancelled it, each answered when the region is gone. */
+        final List<ClientAddress> deleters = new ArrayList<>(0);
         volatile int stage = QUEUED;
+        /** Set by a DELETE on the conductor; a creation still queued then is never begun by the worker. */
+        volatile boolean cancelled;
         private volatile Object fileKey;
         private volatile RegionException failure;
 
-        Pending(final Region region)
+        Pending(final Region region, final int uid)
         {
             this.region = region;
+            this.uid = uid;
         }
 
         boolean isWaiting(final ClientAddress address, final boolean descriptor, final boolean readOnly)
@@ -86,6 +97,11 @@ final class RegionCreations
         @Override
         public void work()
         {
+            if (cancelled)
+            {
+                stage = WORKED; // deleted before the worker came to it: no file is made (fileKey stays null)
+                return;
+            }
             stage = RUNNING;
             try
             {
@@ -118,6 +134,7 @@ final class RegionCreations
     private final DaemonCounters counters;
     private final NanoClock nanoClock;
     private final HashMap<NameKey, Pending> pending = new HashMap<>();
+    private final CreationSlots<Pending> slots = new CreationSlots<>();
     private final ReplyBuffer deferredReply = new ReplyBuffer();
     private Transport transport;
     private long pendingBytes;
@@ -164,10 +181,21 @@ final class RegionCreations
         return pendingBytes;
     }
 
-    /** Starts making {@code name}: journaled now, answered (through the transport) when its file is ready. */
-    void start(final String name, final long size, final int ownerUid, final Waiter first, final ReplyBuffer reply)
+    /**
+     * Starts making {@code name}: journaled now, answered (through the transport) when its file is ready.
+     *
+     * @param ownerUid the uid the region counts for in the per-uid shares ({@link SenderSessions#limitedUid()}).
+     * @param uid      the kernel's uid of the sender, whose slot it takes ({@link Session#UNKNOWN_UID}: not known).
+     */
+    void start(
+        final String name,
+        final long size,
+        final int ownerUid,
+        final Waiter first,
+        final int uid,
+        final ReplyBuffer reply)
     {
-        if (pending.size() >= MAX_PENDING)
+        if (!slots.hasRoomFor(uid))
         {
             refuse(reply);
             return;
@@ -189,10 +217,16 @@ final class RegionCreations
             requests.error(reply, ErrorReply.NOT_DURABLE);
             return;
         }
-        final Pending creation = new Pending(region);
+        final Pending creation = new Pending(region, uid);
         pending.put(region.key, creation);
+        slots.take(uid);
         pendingBytes += size;
         add(creation, first);
+        if (slots.waitsForTurn(uid, creation))
+        {
+            reply.defer(); // sent to the worker when the uid's creation before it is done: see submitNext
+            return;
+        }
         inRequest = first;
         inRequestReply = reply;
         try
@@ -200,6 +234,7 @@ final class RegionCreations
             if (!worker.submit(creation))
             {
                 pending.remove(region.key);
+                slots.give(uid);
                 pendingBytes -= size;
                 unreserve(first);
                 registry.abortCreate(region);
@@ -216,6 +251,31 @@ final class RegionCreations
         {
             reply.defer(); // on the worker: answered by finish()
         }
+    }
+
+    /**
+     * A {@code DELETE} of a name being made. A creation still queued is never begun; one the worker is making is
+     * finished, then removed (a reservation cannot be interrupted). The DELETE is answered once the removal is
+     * journaled (a retry from the same address is one reply), so no one is sent the path of a file that is gone.
+     */
+    void cancel(final Pending creation, final ClientAddress deleter, final ReplyBuffer reply)
+    {
+        if (!creation.deleters.contains(deleter))
+        {
+            if (creation.deleters.size() >= MAX_WAITERS)
+            {
+                refuse(reply);
+                return;
+            }
+            creation.deleters.add(deleter);
+        }
+        if (!creation.cancelled)
+        {
+            creation.cancelled = true;
+            LOG.info("DELETE of region {} by an operator while it is being made: its creation is cancelled ({} " +
+                "asker(s))", creation.region.name, creation.waiters.size());
+        }
+        reply.defer();
     }
 
     /** Adds an asker to a creation under way. */
@@ -266,7 +326,14 @@ final class RegionCreations
             unreserve(creation.waiters.get(i));
         }
         pending.remove(region.key);
+        slots.give(creation.uid);
         pendingBytes -= region.size;
+        if (creation.cancelled)
+        {
+            finishCancelled(creation);
+            submitNext(creation.uid);
+            return;
+        }
         final RegionException failure = creation.failure;
         if (null != failure)
         {
@@ -275,7 +342,7 @@ final class RegionCreations
         }
         else if (nobodyWaits(creation))
         {
-            registry.discardMade(region, creation.fileKey);
+            registry.discardMade(region, creation.fileKey, NOBODY_WAITS);
         }
         else
         {
@@ -307,11 +374,64 @@ final class RegionCreations
             if (!inline)
             {
                 counters.latency().record(w.verb, nanoClock.nanoTime() - w.askedNs);
-                if (null == transport || !transport.replyTo(w.address, reply))
-                {
-                    counters.droppedReply();
-                }
+                send(w.address, reply);
             }
+        }
+        submitNext(creation.uid);
+    }
+
+    /** Hands the worker the uid's next creation waiting for its turn; one it does not take fails at once. */
+    private void submitNext(final int uid)
+    {
+        final Pending next = slots.nextTurn(uid);
+        if (null != next && !worker.submit(next))
+        {
+            next.failure = new RegionException(ErrorReply.TOO_MANY_REQUESTS, "the file worker takes no more work");
+            finish(next);
+        }
+    }
+
+    /** A cancelled creation's end: its record and any file go, its askers get an error, its deleters their OK. */
+    private void finishCancelled(final Pending creation)
+    {
+        final Region region = creation.region;
+        final long unrecordedBefore = registry.unrecordedChanges();
+        if (null == creation.fileKey)
+        {
+            registry.abortCreate(region); // never begun, or failed: there is no file
+        }
+        else
+        {
+            registry.discardMade(region, creation.fileKey, "an operator deleted it while it was being made");
+        }
+        final boolean durable = registry.unrecordedChanges() == unrecordedBefore;
+        counters.regionDeleted();
+        for (int i = 0, n = creation.waiters.size(); i < n; i++)
+        {
+            final Waiter w = creation.waiters.get(i);
+            requests.error(deferredReply.clear(), ErrorReply.NO_SUCH_REGION); // deleted before it was ready
+            counters.latency().record(w.verb, nanoClock.nanoTime() - w.askedNs);
+            send(w.address, deferredReply);
+        }
+        for (int i = 0, n = creation.deleters.size(); i < n; i++)
+        {
+            if (durable)
+            {
+                deferredReply.clear().put(io.zerocp.api.Protocol.OK_BYTES);
+            }
+            else
+            {
+                requests.error(deferredReply.clear(), ErrorReply.NOT_DURABLE);
+            }
+            send(creation.deleters.get(i), deferredReply);
+        }
+    }
+
+    private void send(final ClientAddress address, final ReplyBuffer reply)
+    {
+        if (null == transport || !transport.replyTo(address, reply))
+        {
+            counters.droppedReply();
         }
     }
 
@@ -335,6 +455,7 @@ final class RegionCreations
      */
     void abandonAll()
     {
+        slots.clearTurns();
         for (final Pending creation : new ArrayList<>(pending.values()))
         {
             for (int i = 0, n = creation.waiters.size(); i < n; i++)
@@ -346,10 +467,11 @@ final class RegionCreations
                 continue;
             }
             pending.remove(creation.region.key);
+            slots.give(creation.uid);
             pendingBytes -= creation.region.size;
-            if (creation.stage == Pending.WORKED && null == creation.failure)
+            if (creation.stage == Pending.WORKED && null == creation.failure && null != creation.fileKey)
             {
-                registry.discardMade(creation.region, creation.fileKey);
+                registry.discardMade(creation.region, creation.fileKey, NOBODY_WAITS);
             }
             else
             {

@@ -114,6 +114,13 @@ final class RegionRequests
             reply.defer(); // a retry of a request already waiting: its one reply comes when the region is ready
             return;
         }
+        if (null != pending && pending.cancelled)
+        {
+            // Deleted while being made: the name is free again once the cancelled creation is undone.
+            counters.refused(RefusalLimit.CREATIONS);
+            senders.error(reply, ErrorReply.TOO_MANY_REQUESTS);
+            return;
+        }
         if (null == pending && !grant.mayCreate)
         {
             senders.error(reply, ErrorReply.NO_SUCH_REGION);
@@ -175,7 +182,9 @@ final class RegionRequests
             descriptor, request.readOnly(), verb);
         if (null == pending)
         {
-            creations.start(name, createSize, senders.limitedUid(), waiter, reply);
+            final Sender sender = senders.sender();
+            creations.start(name, createSize, senders.limitedUid(), waiter,
+                sender.hasKernelUid() ? sender.senderUid() : Session.UNKNOWN_UID, reply);
         }
         else
         {
@@ -231,6 +240,23 @@ final class RegionRequests
         {
             reply.put(region.pathReply);
         }
+    }
+
+    /**
+     * {@code DELETE} (the sender may administer) of a name whose region is being made: cancels the creation, answered
+     * when the region is gone ({@link RegionCreations#cancel}).
+     *
+     * @return whether the name was being made (else the DELETE is for the table).
+     */
+    boolean onDeleteUnderWay(final Request request, final ReplyBuffer reply)
+    {
+        final RegionCreations.Pending pending = request.hasName() ? creations.find(keyOf(request)) : null;
+        if (null == pending)
+        {
+            return false;
+        }
+        creations.cancel(pending, senders.sender().senderKey(), reply);
+        return true;
     }
 
     void onGetSize(final Request request, final Session session, final ReplyBuffer reply)

@@ -239,8 +239,8 @@ final class Registry implements DurableState
         return creating;
     }
 
-    /** Unlinks a region made for askers who are all gone before it was ready; it never joined the table. */
-    void discardMade(final Region region, final Object fileKey)
+    /** Unlinks a region made but never handed out (its askers are gone, or it was deleted); it never joined the table. */
+    void discardMade(final Region region, final Object fileKey, final String why)
     {
         creating.remove(region);
         sessions.shares().regionGone(region);
@@ -248,7 +248,7 @@ final class Registry implements DurableState
         region.removed = true;
         unlinkKeepingPagesAway(region);
         journal.regionRemoved(region);
-        LOG.info("removed region {} ({} bytes): nobody waits for it any more", region.name, region.size);
+        LOG.info("removed region {} ({} bytes): {}", region.name, region.size, why);
     }
 
     /** A region made or restored joins the table. */

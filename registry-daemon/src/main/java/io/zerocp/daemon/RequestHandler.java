@@ -182,9 +182,12 @@ final class RequestHandler
             return;
         }
         // From then on the process is the one the kernel names: a client in a container claims its own namespace's
-        // pid, which in the daemon's /proc is another process or none.
-        final long pid = sender.hasKernelCredentials() ? sender.senderPid() : claimed;
-        final long startTicks = probe.startTicks(pid);
+        // pid, which in the daemon's /proc is another process or none. A sender the kernel knows by its uid but
+        // cannot name (pid 0: a sibling pid namespace) claims a pid the daemon cannot check: the claim is ignored,
+        // and its session lives by its lease, owned by its uid (SenderSessions.sessionOf).
+        final boolean unnamed = sender.hasKernelUid() && !sender.hasKernelCredentials();
+        final long pid = sender.hasKernelCredentials() ? sender.senderPid() : unnamed ? 0 : claimed;
+        final long startTicks = unnamed ? 0 : probe.startTicks(pid);
         if (startTicks == ProcessProbe.NO_DESCRIPTORS)
         {
             error(reply, ErrorReply.TOO_MANY_OPEN_FILES); // the daemon could not look: say so, not "no such process"
@@ -274,7 +277,8 @@ final class RequestHandler
             throttle.recordFailure(sender);
             counters.authFailure();
             LOG.warn("failed AUTH from {}{}", sender.senderKey(), // never the token
-                sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" : "");
+                sender.hasKernelCredentials() ? " (pid " + sender.senderPid() + ", uid " + sender.senderUid() + ")" :
+                sender.hasKernelUid() ? " (uid " + sender.senderUid() + ")" : "");
             error(reply, ErrorReply.UNAUTHORIZED);
             return;
         }
@@ -300,6 +304,10 @@ final class RequestHandler
         {
             error(reply, ErrorReply.FORBIDDEN);
             return;
+        }
+        if (verb == Verb.DELETE && regions.onDeleteUnderWay(request, reply))
+        {
+            return; // a region being made: its creation is cancelled, the DELETE answered once it is gone
         }
         final ErrorReply failure = admin.handle(verb, request, reply);
         if (null != failure)

@@ -22,6 +22,26 @@ interface Sender
     boolean hasKernelCredentials();
 
     /**
+     * @return whether uid and gid come from the kernel: with {@link #hasKernelCredentials()}, and also for a sender
+     * whose pid the kernel cannot name in the daemon's pid namespace (pid 0: a sibling container). Per-uid limits,
+     * the AUTH throttle and a session's owner go by this uid even then.
+     */
+    default boolean hasKernelUid()
+    {
+        return hasKernelCredentials();
+    }
+
+    /**
+     * @return whether the kernel's uid is the overflow uid with neither pid nor pidfd: a sibling namespace's
+     * {@code nobody}, or a datagram queued before credentials were on (anyone). Limits still count it under that
+     * uid, but a session it starts is not that uid's to keep (it is known by its address, as on junixsocket).
+     */
+    default boolean isUidAmbiguous()
+    {
+        return false;
+    }
+
+    /**
      * Takes the pidfd the kernel attached to the datagram ({@code SCM_PIDFD}, when enabled); the caller then owns
      * it and must close it. The transport closes every pidfd not taken.
      *

@@ -69,11 +69,12 @@ final class SenderSessions
 
     /**
      * @return the sender's kernel uid when the per-uid shares apply to it, else {@link Session#UNKNOWN_UID} (no
-     *         credentials, as on JDK 17, or the daemon's own uid).
+     *         credentials, as on JDK 17, or the daemon's own uid). A sender the kernel knows by its uid alone (pid 0:
+     *         a sibling pid namespace) is limited by that uid like any other.
      */
     int limitedUid()
     {
-        if (!sender.hasKernelCredentials() || sender.senderUid() == ownUid)
+        if (!sender.hasKernelUid() || sender.senderUid() == ownUid)
         {
             return Session.UNKNOWN_UID;
         }
@@ -144,17 +145,20 @@ final class SenderSessions
     }
 
     /**
-     * The session of this sender: its address's, when that session is the sender's own process. With kernel
-     * credentials a request from the same address but another process is a new client (a path rebound by another
-     * process, a socket shared across a fork): it sees no holds, lease or authentication of the old one. If the old
-     * process is gone the old session ends here; if it lives, the address stays its own ({@link #addressTaken}).
+     * The session of this sender: its address's, when that session is the sender's own. With kernel credentials a
+     * request from the same address but another process is a new client (a path rebound by another process, a socket
+     * shared across a fork): it sees no holds, lease or authentication of the old one. If the old process is gone the
+     * old session ends here; if it lives, the address stays its own ({@link #addressTaken}). A session also remembers
+     * the kernel's uid that started it, where the kernel gives one even without a pid (a sibling pid namespace): a
+     * sender of another uid is never that session's client. When the session has no process to ask about (its
+     * client's pid was never known), the address stays its own until its lease runs out: the daemon never ends a
+     * session it cannot tell is over, and never hands it to someone else.
      */
     Session sessionOf(final ClientAddress address)
     {
         addressTaken = false;
         final Session session = registry.leases().find(address);
-        if (null == session || !sender.hasKernelCredentials() || session.processId <= 0 ||
-            session.processId == sender.senderPid())
+        if (null == session || isOwnSession(session))
         {
             if (null != session && null == session.grant && null != session.address)
             {
@@ -166,8 +170,8 @@ final class SenderSessions
             }
             return session;
         }
-        final long ticks = probe.startTicks(session.processId);
-        if (ticks == session.processStartTicks || ticks == ProcessProbe.NO_DESCRIPTORS)
+        final long ticks = session.processId <= 0 ? 0 : probe.startTicks(session.processId);
+        if (session.processId <= 0 || ticks == session.processStartTicks || ticks == ProcessProbe.NO_DESCRIPTORS)
         {
             // Alive, or the daemon is out of descriptors and cannot tell: the address stays the old process's.
             addressTaken = true;
@@ -177,6 +181,25 @@ final class SenderSessions
             registry.endSession(session, EndCause.PROCESS_EXIT);
         }
         return null;
+    }
+
+    /** @return whether {@code session} (of the sender's address) is the sender's, as far as the kernel can tell. */
+    private boolean isOwnSession(final Session session)
+    {
+        if (!sender.hasKernelUid())
+        {
+            return true; // by address alone (junixsocket, or credentials off)
+        }
+        if (session.uid != Session.UNKNOWN_UID && !session.uidAmbiguous && session.uid != sender.senderUid())
+        {
+            return false; // another user now speaks from this address
+        }
+        if (session.processId <= 0)
+        {
+            return true; // no process known: the address and the uid are all there is
+        }
+        // A process the kernel named by its pid is named by it in every datagram: pid 0 is someone else.
+        return sender.hasKernelCredentials() && session.processId == sender.senderPid();
     }
 
     /**
@@ -204,7 +227,8 @@ final class SenderSessions
             error(reply, ErrorReply.INVALID_ARGUMENT); // gone already: nobody will read this
             return null;
         }
-        final int uid = sender.hasKernelCredentials() ? sender.senderUid() : Session.UNKNOWN_UID;
+        // The kernel's uid even without a pid (a sibling pid namespace): the per-uid cap holds for it too.
+        final int uid = sender.hasKernelUid() ? sender.senderUid() : Session.UNKNOWN_UID;
         if (registry.leases().size() >= config.maxSessions ||
             (uid != Session.UNKNOWN_UID && registry.sessionsOf(uid) >= config.maxSessionsPerUid))
         {
@@ -215,9 +239,13 @@ final class SenderSessions
             return null;
         }
         final Session session = registry.startSession(sender.senderKey(), uid);
-        if (sender.hasKernelCredentials())
+        if (sender.hasKernelUid())
         {
             session.gid = sender.senderGid();
+            session.uidAmbiguous = sender.isUidAmbiguous();
+        }
+        if (sender.hasKernelCredentials())
+        {
             session.processBound = processBound;
             registry.watchProcess(session, sender.senderPid(), startTicks, sender.takeSenderPidfd());
         }

@@ -20,6 +20,8 @@ final class Session
     long processStartTicks;
     /** The kernel's uid and gid of the sender that started the session (native transport), else -1. */
     int uid = UNKNOWN_UID;
+    /** The uid was the overflow uid with no pid nor pidfd ({@link Sender#isUidAmbiguous()}): counted, not owning. */
+    boolean uidAmbiguous;
     int gid = Transport.UNKNOWN_ID;
     /** A pidfd on the session's process, watched by the transport, or -1 (polled, or no process known). */
     int pidfd = -1;

@@ -257,6 +257,18 @@ final class NativeTransport implements Transport
         return in.senderPid() > 0; // a datagram without them is served as on junixsocket
     }
 
+    @Override
+    public boolean hasKernelUid()
+    {
+        return in.senderUid() != UNKNOWN_ID; // also where the pid is 0: a sender in a sibling pid namespace
+    }
+
+    @Override
+    public boolean isUidAmbiguous()
+    {
+        return in.senderUidAmbiguous();
+    }
+
     /** @return whether the kernel attaches a pidfd to every datagram. */
     boolean passesPidfds()
     {

@@ -45,6 +45,9 @@ final class ReceiveBatch
     private static final int IN_CONTROL = 1280;
     /** Addresses remembered for allocation-free look-ups; past this the table starts again (a flood of names). */
     private static final int MAX_INTERNED_ADDRESSES = 1 << 16;
+    /** The ids the kernel reports for a datagram that carries none (and for ids not mapped into our namespace). */
+    private static final int OVERFLOW_UID = overflowId("/proc/sys/kernel/overflowuid");
+    private static final int OVERFLOW_GID = overflowId("/proc/sys/kernel/overflowgid");
 
     private final int fd;
     private final MemorySegment errno;
@@ -68,6 +71,7 @@ final class ReceiveBatch
     private int senderPid = UNKNOWN_ID;
     private int senderUid = UNKNOWN_ID;
     private int senderGid = UNKNOWN_ID;
+    private boolean senderUidAmbiguous;
     private int senderPidfd = -1;
     private long unboundSenders;
     private long truncatedControls;
@@ -220,10 +224,15 @@ final class ReceiveBatch
         senderPid = UNKNOWN_ID;
         senderUid = UNKNOWN_ID;
         senderGid = UNKNOWN_ID;
+        senderUidAmbiguous = false;
         senderPidfd = -1;
         final long start = (long)slot * IN_CONTROL;
         final long end = start + Math.min(Math.max(controlLength, 0), IN_CONTROL);
         long at = start;
+        boolean credentials = false;
+        int pid = 0;
+        int uid = UNKNOWN_ID;
+        int gid = UNKNOWN_ID;
         while (at + CMSG_HEADER <= end)
         {
             final long length = inControl.get(JAVA_LONG, at);
@@ -237,13 +246,12 @@ final class ReceiveBatch
             final long dataLength = length - CMSG_HEADER;
             if (level == SOL_SOCKET)
             {
-                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE && inControl.get(JAVA_INT, data) > 0)
+                if (type == SCM_CREDENTIALS && dataLength >= UCRED_SIZE)
                 {
-                    // pid 0: the datagram was queued before SO_PASSCRED was set (a socket passed by a supervisor
-                    // that did not set it), so the kernel attached nothing: this one datagram has no credentials.
-                    senderPid = inControl.get(JAVA_INT, data);
-                    senderUid = inControl.get(JAVA_INT, data + 4);
-                    senderGid = inControl.get(JAVA_INT, data + 8);
+                    credentials = true;
+                    pid = inControl.get(JAVA_INT, data);
+                    uid = inControl.get(JAVA_INT, data + 4);
+                    gid = inControl.get(JAVA_INT, data + 8);
                 }
                 else if (type == SCM_PIDFD && dataLength >= 4)
                 {
@@ -256,6 +264,10 @@ final class ReceiveBatch
                 }
             }
             at += align8(length);
+        }
+        if (credentials)
+        {
+            takeCredentials(pid, uid, gid);
         }
         if ((flags & MSG_CTRUNC) != 0 && Long.bitCount(++truncatedControls) == 1)
         {
@@ -305,6 +317,37 @@ final class ReceiveBatch
         if (null != closer)
         {
             closer.close();
+        }
+    }
+
+    /**
+     * The kernel's pid, uid and gid of a datagram. A pid above 0 names the sender in the daemon's pid namespace. Pid
+     * 0 comes in two cases: the sender's pid namespace is not the daemon's nor below it (a sibling container), and
+     * then the uid and gid are still the kernel's, checked like any other (only the pid cannot be named); or the
+     * datagram was queued before {@code SO_PASSCRED} was set (a socket passed by a supervisor that did not set it),
+     * and then the kernel attached nothing and reports the overflow ids (65534). Either way the uid is kept: per-uid
+     * limits count by it. A sibling's datagram carries a pidfd ({@code SCM_PIDFD}, when enabled) and a queued one
+     * never does; without one, the overflow ids are ambiguous (a sibling's {@code nobody}, or no one in particular).
+     */
+    private void takeCredentials(final int pid, final int uid, final int gid)
+    {
+        senderPid = pid > 0 ? pid : UNKNOWN_ID;
+        senderUid = uid;
+        senderGid = gid;
+        senderUidAmbiguous = pid <= 0 && senderPidfd < 0 && uid == OVERFLOW_UID && gid == OVERFLOW_GID;
+    }
+
+    private static int overflowId(final String file)
+    {
+        // A stream, not Files.readString: that reads a sysctl file in pieces, and the kernel ends it after the first
+        // (measured: "6" for "65534").
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file)))
+        {
+            return Integer.parseInt(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).trim());
+        }
+        catch (final java.io.IOException | RuntimeException ex)
+        {
+            return 65_534; // the kernel's default
         }
     }
 
@@ -374,6 +417,11 @@ final class ReceiveBatch
     int senderGid()
     {
         return senderGid;
+    }
+
+    boolean senderUidAmbiguous()
+    {
+        return senderUidAmbiguous;
     }
 
     /** @return the current sender's pidfd, now the caller's to close, or -1. */

@@ -20,7 +20,15 @@ final class ChildDaemon
     static ChildJvm start(final Path config, final Path socket, final Path shmDir, final long timeoutSeconds)
         throws Exception
     {
-        final ChildJvm daemon = ChildJvm.start(Zerocpd.class, "--config", config.toString(),
+        return startUnder(java.util.List.of(), config, socket, shmDir, timeoutSeconds);
+    }
+
+    /** As {@link #start}, under {@code prefix} (see {@link ChildJvm#startUnder}). */
+    static ChildJvm startUnder(
+        final java.util.List<String> prefix, final Path config, final Path socket, final Path shmDir,
+        final long timeoutSeconds) throws Exception
+    {
+        final ChildJvm daemon = ChildJvm.startUnder(prefix, Zerocpd.class, "--config", config.toString(),
             "--socket", socket.toString(), "--shm-dir", shmDir.toString());
         try (RawClient probe = new RawClient(socket))
         {

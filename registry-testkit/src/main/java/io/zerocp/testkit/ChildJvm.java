@@ -31,6 +31,15 @@ public final class ChildJvm implements AutoCloseable
     }
 
     /**
+     * Runs the main class under {@code prefix}, a command that execs the rest of its arguments (e.g.
+     * {@code unshare --pid --fork --kill-child --mount-proc}: the JVM in a pid namespace of its own).
+     */
+    public static ChildJvm startUnder(final List<String> prefix, final Class<?> mainClass, final String... args)
+    {
+        return launch(prefix, System.getProperty("java.class.path"), mainClass, args);
+    }
+
+    /**
      * Runs the main class as another user (needs root and {@code setpriv}). The class path is copied to a
      * world-readable temp dir first, since the build's own files (e.g. {@code ~/.m2}) may be private to root.
      */
