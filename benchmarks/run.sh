@@ -10,8 +10,10 @@
 #   benchmarks/run.sh --update-docs    # also writes the report into docs/benchmarks.md (between its markers)
 #
 # Builds quietly with Maven first (offline when the dependencies are cached), on the newest JDK >= 22 under
-# /usr/lib/jvm (or ZEROCP_BENCH_JAVA_HOME, or the default java), which then runs every JVM of the suite. Builds the
-# C programs (the shared baselines, ZEROCP_BASELINE or ../shared/baseline beside the repo, plus benchmarks/c) into
+# /usr/lib/jvm (or ZEROCP_BENCH_JAVA_HOME, or the default java), which then runs every JVM of the suite. The build
+# goes to each module's target/bench-jdk<N>/ (the pom's zerocp.build.directory), never to Maven's own target/, so a
+# `mvn verify` on another JDK afterwards neither loads these classes nor rebuilds them. Builds the
+# C programs (the C baselines vendored in benchmarks/c/baseline, or ZEROCP_BASELINE, plus benchmarks/c) into
 # benchmarks/target/c when gcc is there; without gcc the report says so and has no "×C" figures. Results, the PNG
 # plot, JMH/JFR/perf outputs and process logs go to benchmarks/target/bench-results/.
 set -euo pipefail
@@ -35,12 +37,15 @@ export JAVA_HOME="$(pick_java_home)"
 JAVA="$JAVA_HOME/bin/java"
 echo "[bench] JDK: $JAVA_HOME ($("$JAVA" -version 2>&1 | head -1))" >&2
 
-echo "[bench] building (mvn package -pl benchmarks -am, tests skipped)" >&2
-mvn -o -q -B package -DskipTests -pl benchmarks -am >/dev/null 2>&1 || mvn -q -B package -DskipTests -pl benchmarks -am
+JDK_FEATURE=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$JAVA_HOME/release" 2>/dev/null || true)
+BUILD_DIR="target/bench-jdk${JDK_FEATURE:-x}"
+echo "[bench] building (mvn package -pl benchmarks -am, tests skipped, into */$BUILD_DIR)" >&2
+MVN_ARGS=(-q -B package -DskipTests -Dzerocp.build.directory="$BUILD_DIR" -pl benchmarks -am)
+mvn -o "${MVN_ARGS[@]}" >/dev/null 2>&1 || mvn "${MVN_ARGS[@]}"
 
 C_ARGS=()
-BASELINE="${ZEROCP_BASELINE:-$ROOT/../shared/baseline}"
-[ -d "$BASELINE" ] || BASELINE=/work/shared/baseline
+# The machine's C baselines (uds_dgram_echo, shm_spsc, frame_handoff), vendored from the shared baseline folder.
+BASELINE="${ZEROCP_BASELINE:-$ROOT/benchmarks/c/baseline}"
 C_DIR="$ROOT/benchmarks/target/c"
 if ! command -v gcc >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1; then
     C_ARGS=(--no-c "no gcc or make on this machine")
@@ -60,7 +65,7 @@ else
     fi
 fi
 
-CP="benchmarks/target/classes:benchmarks/target/lib/*"
+CP="benchmarks/$BUILD_DIR/classes:benchmarks/$BUILD_DIR/lib/*"
 exec "$JAVA" $("$JAVA" -cp "$CP" io.zerocp.benchmarks.JvmFlags) -Xmx512m -cp "$CP" io.zerocp.benchmarks.Suite \
-    --repo "$ROOT" --aeron-jar "$ROOT/benchmarks/target/aeron/aeron-all.jar" \
+    --repo "$ROOT" --build-dir "$BUILD_DIR" --aeron-jar "$ROOT/benchmarks/$BUILD_DIR/aeron/aeron-all.jar" \
     --transports "${ZEROCP_TRANSPORTS:-junixsocket}" "${C_ARGS[@]}" "$@"

@@ -129,35 +129,25 @@ zerocp_daemon_marked() {
   echo false
 }
 
-# The JDK feature that built a module's jar (its manifest's Build-Jdk-Spec), or empty when unknown.
-zerocp_built_with() {
-  zerocp_module_jar "$1"
-  [ -n "$ZEROCP_MODULE_JAR" ] && command -v unzip >/dev/null &&
-    unzip -p "$ZEROCP_MODULE_JAR" META-INF/MANIFEST.MF 2>/dev/null | sed -n 's/^Build-Jdk-Spec: *\([0-9]*\).*/\1/p'
-  return 0
-}
-
 # Everything a launcher runs, built together on first use: whichever launcher comes first builds for all of them, so
 # one started a second later (bin/zerocp ping after bin/zerocpd &) waits once and then finds the build fresh.
 ZEROCP_LAUNCHER_MODULES="registry-daemon registry-cli samples"
 
-# Why the launchers' modules need building, or nothing when they are fresh: never built here, built by another JDK,
-# or a pom or main source changed since the last build.
+# The launchers build into a directory of their own per JDK, <module>/target/launcher-jdk<N> (the pom's
+# zerocp.build.directory), never into Maven's target/: a `mvn verify` on the PATH's JDK 17 after a launcher's JDK 25
+# build would otherwise find classes "up to date" that it cannot load (class file version 66), and every switch
+# between the two would rebuild. `mvn clean` removes these too; the next start builds again.
+ZEROCP_BUILD_DIR="target/launcher-jdk$ZEROCP_JAVA_FEATURE"
+
+# Why the launchers' modules need building, or nothing when they are fresh: never built here for this JDK, or a pom
+# or main source changed since the last build.
 zerocp_stale_reason() {
-  local module stamp built
+  local module stamp
   for module in $ZEROCP_LAUNCHER_MODULES; do
-    stamp="$ZEROCP_ROOT/$module/target/.zerocp-built"
+    stamp="$ZEROCP_ROOT/$module/$ZEROCP_BUILD_DIR/.zerocp-built"
     zerocp_module_jar "$module"
-    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/target/lib" ] || [ -z "$ZEROCP_MODULE_JAR" ]; then
-      echo "first use"
-      return 0
-    fi
-    # The stamp names the JDK of the launcher's last build; a jar made since (mvn verify, say) names its own.
-    built=""
-    [ "$ZEROCP_MODULE_JAR" -nt "$stamp" ] && built="$(zerocp_built_with "$module")"
-    [ -n "$built" ] || read -r built <"$stamp" || true
-    if [ "$built" != "$ZEROCP_JAVA_FEATURE" ]; then
-      echo "built by JDK ${built:-?}, running on JDK $ZEROCP_JAVA_FEATURE"
+    if [ ! -f "$stamp" ] || [ ! -d "$ZEROCP_ROOT/$module/$ZEROCP_BUILD_DIR/lib" ] || [ -z "$ZEROCP_MODULE_JAR" ]; then
+      echo "first use with JDK $ZEROCP_JAVA_FEATURE"
       return 0
     fi
   done
@@ -174,14 +164,14 @@ zerocp_build_if_needed() {
   zerocp_lock
   reason="$(zerocp_stale_reason)"
   if [ -n "$reason" ]; then
-    echo "zerocp: building with JDK $ZEROCP_JAVA_FEATURE ($reason)..." >&2
+    echo "zerocp: building with JDK $ZEROCP_JAVA_FEATURE into */$ZEROCP_BUILD_DIR ($reason)..." >&2
     local log
     log="$(mktemp /tmp/zerocp-build-XXXXXX.log)"
-    # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport. Jars are made
-    # anew even when their classes did not change, so their manifests name the JDK that built them (see above).
+    # Maven compiles with the JDK that will run: on 22+ that includes the daemon's native transport.
     (cd "$ZEROCP_ROOT" || exit 1
      [ -z "$ZEROCP_JAVA_HOME" ] || export JAVA_HOME="$ZEROCP_JAVA_HOME"
-     mvn -q -B -Dstyle.color=never -DskipTests -Dzerocp.apidocs.skip=true -Dmaven.jar.forceCreation=true package \
+     mvn -q -B -Dstyle.color=never -DskipTests -Dzerocp.apidocs.skip=true \
+       -Dzerocp.build.directory="$ZEROCP_BUILD_DIR" package \
        -pl "$(echo $ZEROCP_LAUNCHER_MODULES | tr ' ' ,)" -am) \
       >"$log" 2>&1 || {
       cat "$log" >&2
@@ -191,7 +181,7 @@ zerocp_build_if_needed() {
     }
     rm -f "$log"
     for module in $ZEROCP_LAUNCHER_MODULES; do
-      echo "$ZEROCP_JAVA_FEATURE" >"$ZEROCP_ROOT/$module/target/.zerocp-built"
+      echo "$ZEROCP_JAVA_FEATURE" >"$ZEROCP_ROOT/$module/$ZEROCP_BUILD_DIR/.zerocp-built"
     done
   fi
   zerocp_unlock
@@ -208,11 +198,11 @@ zerocp_daemon_archive() {
   [ "${ZEROCP_CDS:-on}" = off ] && return 0
   local archive record use work pid i
   if [ "$ZEROCP_JAVA_FEATURE" -ge 25 ] && [ "${ZEROCP_CDS:-on}" != appcds ]; then
-    archive="$ZEROCP_ROOT/registry-daemon/target/zerocpd-jdk$ZEROCP_JAVA_FEATURE.aot"
+    archive="$ZEROCP_ROOT/registry-daemon/$ZEROCP_BUILD_DIR/zerocpd.aot"
     record="-XX:AOTCacheOutput=$archive -Xlog:aot=off -Xlog:cds=off"
     use="-XX:AOTCache=$archive -Xlog:aot=off -Xlog:cds=off"
   else
-    archive="$ZEROCP_ROOT/registry-daemon/target/zerocpd-jdk$ZEROCP_JAVA_FEATURE.jsa"
+    archive="$ZEROCP_ROOT/registry-daemon/$ZEROCP_BUILD_DIR/zerocpd.jsa"
     record="-XX:ArchiveClassesAtExit=$archive -Xlog:cds=off"
     use="-XX:SharedArchiveFile=$archive -Xlog:cds=off -Xlog:cds+dynamic=off"
   fi
@@ -225,7 +215,7 @@ zerocp_daemon_archive() {
       work="$(mktemp -d /tmp/zerocp-cds-XXXXXX)"
       # shellcheck disable=SC2046,SC2086
       "$JAVA" $ZEROCP_JVM_FLAGS $ZEROCP_DAEMON_JVM_FLAGS $record \
-        -cp "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/registry-daemon/target/lib/*" io.zerocp.daemon.Zerocpd --socket "$work/d.sock" \
+        -cp "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/registry-daemon/$ZEROCP_BUILD_DIR/lib/*" io.zerocp.daemon.Zerocpd --socket "$work/d.sock" \
         --shm-dir "/dev/shm/$(basename "$work")" >"$work/log" 2>&1 &
       pid=$!
       for i in $(seq 1 150); do
@@ -247,7 +237,7 @@ zerocp_daemon_archive() {
 zerocp_module_jar() {
   local jar
   ZEROCP_MODULE_JAR=""
-  for jar in "$ZEROCP_ROOT/$1"/target/"$1"-*.jar; do
+  for jar in "$ZEROCP_ROOT/$1/$ZEROCP_BUILD_DIR/$1"-*.jar; do
     case "$jar" in
       *-tests.jar|*-sources.jar|*-javadoc.jar) ;;
       *) [ -f "$jar" ] && ZEROCP_MODULE_JAR="$jar" && return 0 ;;
@@ -258,5 +248,5 @@ zerocp_module_jar() {
 
 zerocp_classpath() {
   zerocp_module_jar "$1"
-  echo "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/$1/target/lib/*"
+  echo "$ZEROCP_MODULE_JAR:$ZEROCP_ROOT/$1/$ZEROCP_BUILD_DIR/lib/*"
 }

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * zerocpd as operators run it: {@code java -cp registry-daemon/target/<jar>:registry-daemon/target/lib/*
+ * zerocpd as operators run it: {@code java -cp registry-daemon/<build dir>/<jar>:registry-daemon/<build dir>/lib/*
  * io.zerocp.daemon.Zerocpd}, in its own process, on its own socket and shm directory, both removed on close.
  */
 final class DaemonProcess implements AutoCloseable
@@ -39,10 +39,10 @@ final class DaemonProcess implements AutoCloseable
         this.startNanos = startNanos;
     }
 
-    /** The daemon's class path as built by Maven: its own jar plus target/lib. */
-    static String classPath(final Path repoRoot)
+    /** The daemon's class path as built by Maven into {@code buildDir} (target, or run.sh's): its jar plus lib. */
+    static String classPath(final Path repoRoot, final String buildDir)
     {
-        final Path target = repoRoot.resolve("registry-daemon").resolve("target");
+        final Path target = repoRoot.resolve("registry-daemon").resolve(buildDir);
         try (Stream<Path> files = Files.list(target.resolve("lib")))
         {
             final List<String> entries = new ArrayList<>();

@@ -33,6 +33,8 @@ public final class Suite
     static final class Env
     {
         Path repoRoot;
+        /** Each module's build output, relative to it: the pom's zerocp.build.directory (run.sh passes its own). */
+        String buildDir = "target";
         Path resultsDir;
         Path logDir;
         String daemonClassPath;
@@ -98,6 +100,7 @@ public final class Suite
                 case "--no-c" -> env.noC = args[++i];
                 case "--aeron-jar" -> env.aeronJar = Paths.get(args[++i]).toAbsolutePath();
                 case "--repo" -> env.repoRoot = Paths.get(args[++i]).toAbsolutePath();
+                case "--build-dir" -> env.buildDir = args[++i];
                 case "--transports" -> env.transports = List.of(args[++i].split(","));
                 case "--update-docs" -> updateDocs = true;
                 case "--only" ->
@@ -117,7 +120,7 @@ public final class Suite
         }
         Files.createDirectories(env.resultsDir);
         env.logDir = Files.createDirectories(env.resultsDir.resolve("logs"));
-        env.daemonClassPath = DaemonProcess.classPath(env.repoRoot);
+        env.daemonClassPath = DaemonProcess.classPath(env.repoRoot, env.buildDir);
         env.perf = Stream.of("/usr/bin/perf", "/usr/local/bin/perf").filter(p -> Files.isExecutable(Paths.get(p)))
             .findFirst().orElse(null);
         if (null != env.cDir && !Files.isExecutable(env.cDir.resolve("dgram_turns")))

@@ -32,14 +32,20 @@ public final class RegionLayout
     }
 
     /**
+     * A region is typed only when its header says so completely: the magic at offset 0 and a state word that is not
+     * 0 (an initializer writes its identity there before the magic, and 1 when ready). One word alone is data: a raw
+     * video buffer has non-zero bytes 8-15 without any magic, and eight bytes that happen to spell the magic over a
+     * zero state word are no header either. The window in which a first user has claimed the state but not yet
+     * written the magic is therefore listed as {@code bytes}, which is what the region still holds.
+     *
      * @return a short name for the layout: {@code bytes}, {@code ring-many-to-one v1}, {@code frame-pool v1},
      * {@code typed (initializing)} or {@code typed (unknown kind N)}.
      */
     public static String describe(final long magic, final long state, final int kind, final int version)
     {
-        if (magic != MAGIC)
+        if (magic != MAGIC || state == 0)
         {
-            return state == 0 ? BYTES : "typed (initializing)";
+            return BYTES;
         }
         if (state != STATE_READY)
         {

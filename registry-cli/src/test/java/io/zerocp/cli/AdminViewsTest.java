@@ -2,6 +2,7 @@ package io.zerocp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.zerocp.api.RegionLayout;
 import io.zerocp.client.RegistryClient;
 import io.zerocp.client.SharedRegion;
 import io.zerocp.client.typed.MessageRing;
@@ -17,9 +18,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.awaitility.Awaitility.await;
@@ -92,10 +97,23 @@ class AdminViewsTest
             MessageRing ring = MessageRing.manyToOne(client, "commands", 64 * 1024))
         {
             admin.ask("GET_SHM_PATH:plain,size=4096");
+            // A raw video buffer: pixels everywhere, so bytes 8-15 (where a typed header keeps its state) are not
+            // zero, yet nothing at offset 0 says "typed". And the magic alone, with a state word of 0, is not a
+            // typed region either: only magic and state together make one.
+            final Path video = Path.of(admin.ask("GET_SHM_PATH:video,size=4096"));
+            final byte[] pixels = new byte[4096];
+            Arrays.fill(pixels, (byte)0x7f);
+            Files.write(video, pixels);
+            final Path magicOnly = Path.of(admin.ask("GET_SHM_PATH:magic_only,size=4096"));
+            final ByteBuffer header = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(0, RegionLayout.MAGIC);
+            Files.write(magicOnly, header.array());
             final JsonNode regions = JSON.readTree(admin.ask("LIST")).path("regions");
             assertEquals("ring-many-to-one v" + MessageRing.VERSION, find(regions, "name", "commands").path("layout")
                 .asText());
             assertEquals("bytes", find(regions, "name", "plain").path("layout").asText());
+            assertEquals("bytes", find(regions, "name", "video").path("layout").asText());
+            assertEquals("bytes", find(regions, "name", "magic_only").path("layout").asText());
         }
     }
 

@@ -8,10 +8,14 @@ import org.newsclub.net.unix.AFUNIXSocketAddress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,18 +69,23 @@ class SendFailureTest
             signal("STOP", daemon.pid());
             try
             {
+                // kill(2) returning is not the stop: wait until every thread of the daemon is stopped, so that no
+                // request (the filler's, the client's) can be answered before the resume this test checks for.
+                awaitStopped(daemon.pid());
                 fill(dirs);
+                final AtomicBoolean resumed = new AtomicBoolean();
                 final Thread resume = new Thread(() ->
                 {
-                    sleep(700);
+                    sleep(700); // pacing only: the client meets the full queue and retries meanwhile
+                    resumed.set(true); // before the signal: an answer seen after this may follow the resume
                     signal("CONT", daemon.pid());
                 });
-                final long start = System.nanoTime();
                 resume.start();
                 assertEquals(4096L, client.shmSize()); // waits out the stop, then the daemon answers
-                final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                final boolean answeredAfterResume = resumed.get();
                 resume.join();
-                assertTrue(ms >= 600, "answered after " + ms + " ms, before the daemon resumed?");
+                // The event, not a duration: the answer came only once the daemon was let go.
+                assertTrue(answeredAfterResume, "answered while the daemon was stopped");
             }
             finally
             {
@@ -95,6 +104,7 @@ class SendFailureTest
             signal("STOP", daemon.pid());
             try
             {
+                awaitStopped(daemon.pid());
                 fill(dirs);
                 final long start = System.nanoTime();
                 final RegistryUnavailableException full =
@@ -131,6 +141,33 @@ class SendFailureTest
                 assertTrue(++sent < 100_000, "the stopped daemon's queue never filled");
             }
             assertTrue(sent > 0, "nothing could be sent");
+        }
+    }
+
+    /** Waits until every thread of {@code pid} is stopped ('T' in /proc/PID/task/TID/stat). */
+    private static void awaitStopped(final long pid)
+    {
+        final Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5)).until(() ->
+        {
+            try (Stream<Path> threads = Files.list(tasks))
+            {
+                return threads.allMatch(SendFailureTest::isStopped);
+            }
+        });
+    }
+
+    private static boolean isStopped(final Path task)
+    {
+        try
+        {
+            final String stat = Files.readString(task.resolve("stat"));
+            // pid (comm) state ...: comm may hold spaces and parentheses, the state follows the last ')'.
+            return stat.charAt(stat.lastIndexOf(')') + 2) == 'T';
+        }
+        catch (final IOException ex)
+        {
+            return true; // a thread that ended meanwhile runs nothing
         }
     }
 

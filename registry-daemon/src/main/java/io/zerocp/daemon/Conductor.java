@@ -34,6 +34,7 @@ final class Conductor implements Runnable
     private final NanoClock nanoClock;
     private final ConductorInbox inbox;
     private final ReplyBuffer reply = new ReplyBuffer();
+    private final ReceiveFailures receiveFailures = new ReceiveFailures();
     private final java.util.function.LongConsumer onProcessExit = this::onProcessExit;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Runnable onStop;
@@ -144,11 +145,18 @@ final class Conductor implements Runnable
             }
             catch (final IOException ex)
             {
-                // One bad receive (e.g. a datagram the kernel reports an error for) must not stop the daemon.
-                LOG.warn("receive failed: {}", ex.toString());
+                // One bad receive (e.g. a datagram the kernel reports an error for) must not stop the daemon; a
+                // closed socket does, once (ReceiveFailures).
+                if (receiveFailures.failed(ex, running))
+                {
+                    running = false;
+                    break;
+                }
+                LockSupport.parkNanos(receiveFailures.backoffNs());
                 work++;
                 break;
             }
+            receiveFailures.received();
             if (length == Transport.NOTHING_PENDING)
             {
                 drained = true;
