@@ -130,7 +130,7 @@ class HandoverTest
                         assertEquals(1, mismatched.waitFor(60, TimeUnit.SECONDS), mismatched.output());
                         assertTrue(mismatched.output().contains("not to"), mismatched.output());
                     }
-                    awaitPrinted(first, "serving " + dirs.socket() + " again");
+                    first.awaitPrinted("serving " + dirs.socket() + " again");
                     // A successor that dies before it confirms: the old daemon takes the socket back at once.
                     final Path control = dirs.shmDir().resolve(".zerocpd").resolve(HandoverServer.FILE_NAME);
                     final String killed = PythonPeer.run(control, String.join("\n",
@@ -140,7 +140,7 @@ class HandoverTest
                         "print(msg.decode().strip(), len(fds), flush=True)",
                         "os._exit(0)")); // gone without confirming
                     assertEquals("READY 1", killed.strip());
-                    awaitPrinted(first, "it closed the connection");
+                    first.awaitPrinted("it closed the connection");
                     assertTrue(first.process().isAlive(), first.output());
 
                     try (ChildJvm good = daemon(dirs, "--replace"))
@@ -196,7 +196,7 @@ class HandoverTest
                 final String answer = other.awaitExit(60).strip();
                 assertTrue(answer.startsWith("ERROR: only uid 0 may replace this daemon fds 0"), answer);
             }
-            awaitPrinted(daemon, "refused pid");
+            daemon.awaitPrinted("refused pid");
             assertFalse(daemon.printed("paused"), daemon.output());
             assertEquals("PONG", PythonPeer.run(dirs.socket(), String.join("\n",
                 "s = sock(b'\\0handover-after-%d' % os.getpid())",
@@ -320,7 +320,7 @@ class HandoverTest
     {
         try
         {
-            awaitPrinted(daemon, "zerocpd listening");
+            daemon.awaitPrinted("zerocpd listening");
         }
         catch (final AssertionError ex)
         {
@@ -330,19 +330,6 @@ class HandoverTest
                 more.append("\n--- predecessor:\n").append(other.output());
             }
             throw new AssertionError(more.toString(), ex);
-        }
-    }
-
-    private static void awaitPrinted(final ChildJvm child, final String text) throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!child.printed(text))
-        {
-            if (System.nanoTime() > deadline || !child.process().isAlive() && !child.printed(text))
-            {
-                throw new AssertionError("child never printed '" + text + "':\n" + child.output());
-            }
-            Thread.sleep(20);
         }
     }
 

@@ -32,7 +32,7 @@ class ReplaceAllOrNothingTest
             ServerSocket squatter = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             ChildJvm old = daemon(dirs, oldPort))
         {
-            awaitPrinted(old, "zerocpd listening");
+            old.awaitPrinted("zerocpd listening");
             assertTrue(scrape(oldPort).contains("zerocp_"), "the old daemon serves its metrics");
             final int squatted = squatter.getLocalPort();
 
@@ -42,7 +42,7 @@ class ReplaceAllOrNothingTest
                 assertTrue(successor.output().contains("metrics port " + squatted), successor.output());
                 assertTrue(successor.output().contains("the running daemon serves on"), successor.output());
             }
-            awaitPrinted(old, "serving " + dirs.socket() + " again");
+            old.awaitPrinted("serving " + dirs.socket() + " again");
             assertTrue(old.process().isAlive(), old.output());
             assertTrue(Files.exists(dirs.socket()), "the socket file is intact");
             assertEquals("PONG", ping(dirs));
@@ -52,7 +52,7 @@ class ReplaceAllOrNothingTest
             // The usual upgrade, on the very same metrics port: the old daemon lets go of it while paused.
             try (ChildJvm next = daemon(dirs, oldPort, "--replace"))
             {
-                awaitPrinted(next, "zerocpd listening");
+                next.awaitPrinted("zerocpd listening");
                 assertEquals(0, old.waitFor(60, TimeUnit.SECONDS), old.output());
                 assertEquals("PONG", ping(dirs));
                 assertTrue(scrape(oldPort).contains("zerocp_"), next.output());
@@ -81,18 +81,5 @@ class ReplaceAllOrNothingTest
     private static String scrape(final int port)
     {
         return new String(MetricsScrape.get(port, null).body(), StandardCharsets.UTF_8);
-    }
-
-    private static void awaitPrinted(final ChildJvm child, final String text) throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!child.printed(text))
-        {
-            if (System.nanoTime() > deadline || !child.process().isAlive() && !child.printed(text))
-            {
-                throw new AssertionError("child never printed '" + text + "':\n" + child.output());
-            }
-            Thread.sleep(20);
-        }
     }
 }

@@ -122,7 +122,7 @@ class ServingTimeLeaseTest
             ChildJvm old = ChildJvm.start(Zerocpd.class, "--socket", dirs.socket().toString(), "--shm-dir",
                 dirs.shmDir().toString(), "--lease-ttl-ms", Long.toString(TTL_MS), "--linger-ms", "0"))
         {
-            awaitPrinted(old, "zerocpd listening");
+            old.awaitPrinted("zerocpd listening");
             // Four sessions of one process, each holding a region and renewing every third of the lease; each
             // prints the first renewal that was not OK, and at the end how many were.
             try (PythonPeer holders = PythonPeer.start(dirs.socket(), String.join("\n",
@@ -162,7 +162,7 @@ class ServingTimeLeaseTest
                     "time.sleep(" + STALL_MS / 1000.0 + ")",
                     "os._exit(0)"));
                 assertEquals("READY 1", hung.strip());
-                awaitPrinted(old, "serving " + dirs.socket() + " again");
+                old.awaitPrinted("serving " + dirs.socket() + " again");
                 Thread.sleep(2 * TTL_MS); // a lease and more of serving after the take-back
                 for (final Path region : regions)
                 {
@@ -175,19 +175,6 @@ class ServingTimeLeaseTest
             }
             old.process().destroy();
             assertEquals(0, old.waitFor(30, TimeUnit.SECONDS), old.output());
-        }
-    }
-
-    private static void awaitPrinted(final ChildJvm child, final String text) throws InterruptedException
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (!child.printed(text))
-        {
-            if (System.nanoTime() > deadline || !child.process().isAlive() && !child.printed(text))
-            {
-                throw new AssertionError("child never printed '" + text + "':\n" + child.output());
-            }
-            Thread.sleep(20);
         }
     }
 

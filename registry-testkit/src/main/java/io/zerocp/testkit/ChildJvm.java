@@ -252,6 +252,25 @@ public final class ChildJvm implements AutoCloseable
         return output().contains(text);
     }
 
+    /**
+     * Waits until the child has printed {@code text}, up to 90 s (a liveness bound for a loaded machine, not a
+     * timing).
+     *
+     * @throws AssertionError with the child's output when it exits first or never prints it.
+     */
+    public void awaitPrinted(final String text) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!printed(text))
+        {
+            if (System.nanoTime() > deadline || !process().isAlive() && !printed(text))
+            {
+                throw new AssertionError("child never printed '" + text + "':\n" + output());
+            }
+            Thread.sleep(20);
+        }
+    }
+
     @Override
     public void close()
     {
