@@ -14,15 +14,25 @@ import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
  * The client's bound datagram socket: one request out, one matching reply back, with retries and backoff until a
- * deadline. The protocol carries no request ids, so exchanges on the one socket are serialized here, by a lock that
- * every caller takes with its own deadline: a caller queued behind others (or behind the heartbeat) gives up when its
- * own timeout is up, never later.
+ * deadline. The protocol carries no request ids, so exchanges on the one socket are serialized here: callers queue
+ * them for one I/O thread, the only thread that touches the channel, and each waits with its own deadline: a caller
+ * queued behind others (or behind the heartbeat) gives up when its own timeout is up, never later.
+ * <p>
+ * Why a thread of its own: junixsocket's channel is an {@code InterruptibleChannel}. A caller interrupted inside a
+ * channel operation (a {@code Future.cancel(true)}, an {@code ExecutorService.shutdownNow()}) would close the socket
+ * every thread shares, for good. Clearing the interrupt around each operation leaves a window (an interrupt that
+ * arrives inside it still closes the channel), and reopening the socket would lose the replies and descriptors queued
+ * on it; a thread nobody else can interrupt has no such window. A caller waits on a latch, which an interrupt only
+ * wakes: it throws {@link RegistryInterruptedException} and the exchange goes on without it (see {@link Exchange}).
+ * The hand-over costs a thread wake-up (tens of microseconds) per request.
  * <p>
  * Sends never block (a stalled daemon with a full queue must not hang the caller). The protocol carries no request
  * ids, so a late reply to an earlier attempt could be taken for the answer to a later request: queued datagrams are
@@ -43,8 +53,14 @@ final class DatagramConnection implements AutoCloseable
     private final Path boundPath;
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
     private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
-    private final ReentrantLock exchangeLock = new ReentrantLock();
+    private final ReentrantLock queueLock = new ReentrantLock();
+    private final Condition queued = queueLock.newCondition();
+    /** Exchanges waiting for the I/O thread, oldest first; guarded by {@link #queueLock}. */
+    private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
+    private final Thread ioThread;
+    private volatile boolean closed;
     private final DaemonIdentity daemonIdentity;
+    /** The I/O thread's: the descriptor that came with the reply being looked at. */
     private FileDescriptor receivedDescriptor;
     /** The descriptor of each thread's last accepted reply, handed over when the socket lock is released. */
     private final ThreadLocal<FileDescriptor> handedOver = new ThreadLocal<>();
@@ -83,6 +99,9 @@ final class DatagramConnection implements AutoCloseable
             deleteBoundPath();
             throw ex;
         }
+        ioThread = new Thread(this::runExchanges, "zerocp-io-" + bindAddress.getPath());
+        ioThread.setDaemon(true);
+        ioThread.start();
     }
 
     /**
@@ -92,6 +111,8 @@ final class DatagramConnection implements AutoCloseable
      * @return the reply text; a descriptor passed with it is available from {@link #takeDescriptor()} until the next
      * exchange (same thread: the caller holds no lock between, so take it at once).
      * @throws RegistryUnavailableException when no daemon answered in time.
+     * @throws RegistryInterruptedException when the calling thread was interrupted before or while it waited.
+     * @throws ClientClosedException        when the connection is closed.
      */
     String exchange(final String request, final Predicate<String> plausible, final long timeoutNs, final int retries)
     {
@@ -103,33 +124,138 @@ final class DatagramConnection implements AutoCloseable
         final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
         final int retries)
     {
+        return exchangeBy(request, plausible, deadline, timeoutNs, retries, true);
+    }
+
+    /**
+     * @param interruptible false for a release sent by a close: an interrupted thread still sends it and waits for
+     *                      it (its timeout is short), and its interrupt status stays set.
+     */
+    String exchangeBy(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries, final boolean interruptible)
+    {
+        if (interruptible && Thread.currentThread().isInterrupted())
+        {
+            discardHandedOver();
+            throw new RegistryInterruptedException("interrupted before sending '" + Replies.printable(request) +
+                "' (nothing was sent; the client stays usable)", null);
+        }
+        return await(submit(request, plausible, deadline, timeoutNs, retries), interruptible);
+    }
+
+    /**
+     * Queues an exchange without waiting: what is submitted goes out in submission order, so a caller that decides
+     * under its own lock whether to send something (a release) and submits it under that lock orders it against
+     * every request submitted after the lock.
+     *
+     * @throws ClientClosedException when the connection is closed.
+     */
+    Exchange submit(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries)
+    {
+        final Exchange exchange = new Exchange(request, plausible, deadline, timeoutNs, retries);
+        queueLock.lock();
         try
         {
-            final long waitNs = deadline - System.nanoTime();
-            if (waitNs <= 0 || !exchangeLock.tryLock(waitNs, TimeUnit.NANOSECONDS))
+            if (closed)
             {
-                throw new RegistryUnavailableException("no zerocpd answered '" + Replies.printable(request) +
-                    "' at " + daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) +
-                    " ms (the socket was busy with other requests of this client all that time)", null);
+                throw new ClientClosedException("the client is closed; '" + Replies.printable(request) +
+                    "' was not sent");
             }
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new RegistryException("interrupted while waiting for zerocpd", ex);
-        }
-        discardHandedOver();
-        try
-        {
-            final String reply = exchangeLocked(request, plausible, deadline, timeoutNs, retries);
-            handedOver.set(receivedDescriptor);
-            receivedDescriptor = null;
-            return reply;
+            queue.addLast(exchange);
+            queued.signal();
         }
         finally
         {
-            discardDescriptor();
-            exchangeLock.unlock();
+            queueLock.unlock();
+        }
+        return exchange;
+    }
+
+    /** Waits for a {@link #submit}ted exchange; as {@link #exchangeBy}. */
+    String await(final Exchange exchange, final boolean interruptible)
+    {
+        discardHandedOver();
+        final String reply = exchange.await(interruptible, daemon.getPath());
+        handedOver.set(exchange.descriptor());
+        return reply;
+    }
+
+    /**
+     * The I/O thread: the only thread that ever touches the channel, so no interrupt of a caller can close it.
+     * Nobody holds a reference to it to interrupt it; should something interrupt it anyway, the status is cleared
+     * before each exchange (an exchange in progress may fail, the socket may not).
+     */
+    private void runExchanges()
+    {
+        while (true)
+        {
+            final Exchange exchange = nextExchange();
+            if (null == exchange)
+            {
+                return;
+            }
+            if (!exchange.start())
+            {
+                continue; // its caller gave up while it was queued: never sent
+            }
+            Thread.interrupted();
+            String reply = null;
+            FileDescriptor descriptor = null;
+            RuntimeException failure = null;
+            try
+            {
+                if (System.nanoTime() - exchange.deadline >= 0)
+                {
+                    throw new RegistryUnavailableException("no zerocpd answered '" +
+                        Replies.printable(exchange.request) + "' at " + daemon.getPath() + " within " +
+                        TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNs) + " ms (the socket was busy with other " +
+                        "requests of this client all that time)", null);
+                }
+                reply = exchangeLocked(exchange.request, exchange.plausible, exchange.deadline, exchange.timeoutNs,
+                    exchange.retries);
+                descriptor = receivedDescriptor;
+                receivedDescriptor = null;
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = closed ? new ClientClosedException("the client was closed while '" +
+                    Replies.printable(exchange.request) + "' waited for an answer") : ex;
+            }
+            finally
+            {
+                discardDescriptor();
+            }
+            exchange.complete(reply, descriptor, failure);
+        }
+    }
+
+    /** @return the next exchange, or null once the connection is closed (queued ones are failed). */
+    private Exchange nextExchange()
+    {
+        queueLock.lock();
+        try
+        {
+            while (queue.isEmpty() && !closed)
+            {
+                queued.awaitUninterruptibly();
+            }
+            if (closed)
+            {
+                for (Exchange left = queue.pollFirst(); null != left; left = queue.pollFirst())
+                {
+                    left.fail(new ClientClosedException("the client was closed before '" +
+                        Replies.printable(left.request) + "' could be sent"));
+                }
+                return null;
+            }
+            return queue.pollFirst();
+        }
+        finally
+        {
+            queueLock.unlock();
         }
     }
 
@@ -143,6 +269,7 @@ final class DatagramConnection implements AutoCloseable
         drain();
         for (int attempt = 0; ; )
         {
+            checkNotClosed();
             boolean sent = false;
             try
             {
@@ -220,7 +347,7 @@ final class DatagramConnection implements AutoCloseable
                     continue;
                 }
                 final long remainingNs = until - System.nanoTime();
-                if (remainingNs <= 0)
+                if (remainingNs <= 0 || closed)
                 {
                     return null;
                 }
@@ -361,20 +488,37 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private static void sleepUntil(final long deadlineNs)
+    /** The I/O thread's pause before a send is tried again; only a close cuts it short. */
+    private void sleepUntil(final long deadlineNs)
     {
         final long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
         if (ms > 0)
         {
+            queueLock.lock();
             try
             {
-                Thread.sleep(ms);
+                if (!closed)
+                {
+                    queued.await(ms, TimeUnit.MILLISECONDS); // close() signals it
+                }
             }
             catch (final InterruptedException ex)
             {
-                Thread.currentThread().interrupt();
-                throw new RegistryException("interrupted while waiting for zerocpd", ex);
+                // the I/O thread is nobody's to interrupt: carry on
             }
+            finally
+            {
+                queueLock.unlock();
+            }
+        }
+        checkNotClosed();
+    }
+
+    private void checkNotClosed()
+    {
+        if (closed)
+        {
+            throw new ClientClosedException("the client was closed");
         }
     }
 
@@ -393,32 +537,47 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    /** Closes the socket, after the exchange in progress (if any) ends or a second has passed. */
+    /**
+     * Closes the socket, after the exchange in progress (if any) ends or a second has passed; exchanges still queued
+     * fail with {@link ClientClosedException}. Safe to call twice.
+     */
     @Override
     public void close()
     {
-        boolean locked = false;
+        queueLock.lock();
         try
         {
-            locked = exchangeLock.tryLock(1, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
-        try
-        {
-            discardDescriptor();
-            discardHandedOver();
-            CloseHelper.quietCloseAll(selector, channel);
-            deleteBoundPath();
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            queued.signalAll();
         }
         finally
         {
-            if (locked)
+            queueLock.unlock();
+        }
+        selector.wakeup(); // an exchange in progress stops at once
+        boolean interrupted = false;
+        final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (ioThread.isAlive() && System.nanoTime() - until < 0 && Thread.currentThread() != ioThread)
+        {
+            try
             {
-                exchangeLock.unlock();
+                ioThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true; // a close finishes; the interrupt is kept for the caller
             }
         }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        discardHandedOver();
+        CloseHelper.quietCloseAll(selector, channel);
+        deleteBoundPath();
     }
 }

@@ -1,5 +1,6 @@
 package io.zerocp.client;
 
+import io.zerocp.api.ErrorReply;
 import io.zerocp.api.Protocol;
 import io.zerocp.api.RegionNames;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -33,7 +34,14 @@ import java.util.function.Predicate;
  * {@link Builder#daemonUid}.
  * <p>
  * Thread-safe: requests from several threads are serialized over the one socket, and each gives up when its own
- * timeout is up, however many others are queued before it.
+ * timeout is up, however many others are queued before it. Interrupting a thread that waits for the daemon ends its
+ * call with {@link RegistryInterruptedException} (interrupt status kept) and nothing else: the socket, the lease and
+ * other threads' calls go on (see docs/client.md, "What the client protects you from").
+ * <p>
+ * One exception type per cause: {@link ClientClosedException} (this client was closed),
+ * {@link RegistryInterruptedException}, {@link RegistryUnavailableException} (no daemon answered in time),
+ * {@link RegionLostException} (the daemon no longer holds a region for this client), and {@link RegistryException}
+ * with {@link RegistryException#error()} for the daemon's {@code ERROR:} replies.
  */
 public final class RegistryClient implements AutoCloseable
 {
@@ -137,13 +145,27 @@ public final class RegistryClient implements AutoCloseable
     public Path shmPath(final String name, final long size)
     {
         checkName(name);
+        checkOpen();
         final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
-        final Path path = Paths.get(Replies.expect(exchange(request, Replies.pathOf(name)), request));
-        if (null != lease)
+        final boolean heldBefore = startAcquire(name);
+        try
         {
-            holds.recordPath(name, size);
+            final Path path = Paths.get(Replies.expect(exchange(request, Replies.pathOf(name)), request));
+            if (null != lease)
+            {
+                holds.recordPath(name, size);
+            }
+            return path;
         }
-        return path;
+        catch (final RuntimeException ex)
+        {
+            owedAfterFailure(name, heldBefore, ex);
+            throw ex;
+        }
+        finally
+        {
+            endAcquire(name);
+        }
     }
 
     /** @return the size of the default region. */
@@ -187,50 +209,105 @@ public final class RegistryClient implements AutoCloseable
         checkName(name);
         checkOpen();
         final String request = RegionRequests.text(settings, name, size, readOnly);
-        final boolean heldBefore = holds.contains(name);
-        final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
-            request);
-        final RegionMapper.Mapping mapping;
+        final boolean heldBefore = startAcquire(name);
         try
         {
-            mapping = mapper.map(name, request, reply, connection.takeDescriptor(), readOnly);
+            final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
+                request);
+            final RegionMapper.Mapping mapping = mapper.map(name, request, reply, connection.takeDescriptor(),
+                readOnly);
+            final HoldTable.Hold hold = null == lease ? null :
+                holds.recordOpen(name, mapping.size, readOnly, mapping.fileKey, mapping.file);
+            return new SharedRegion(this, name, mapping, readOnly, hold);
         }
-        catch (final RegistryException ex)
+        catch (final RuntimeException ex)
         {
-            // The daemon recorded a hold for this request; give it back unless this client held the name already.
-            if (null != lease && !heldBefore && !holds.contains(name))
-            {
-                releaseQuietly(name);
-            }
+            owedAfterFailure(name, heldBefore, ex);
             throw ex;
         }
+        finally
+        {
+            endAcquire(name);
+        }
+    }
+
+    /** @return whether this client held {@code name} already (then a failed acquire owes the daemon nothing). */
+    private boolean startAcquire(final String name)
+    {
+        if (null == lease)
+        {
+            return false;
+        }
+        synchronized (holds)
+        {
+            holds.startAcquire(name);
+            return holds.contains(name);
+        }
+    }
+
+    private void endAcquire(final String name)
+    {
         if (null != lease)
         {
-            holds.recordOpen(name, mapping.size, readOnly, mapping.fileKey);
-        }
-        return new SharedRegion(this, name, mapping, readOnly);
-    }
-
-    /** Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. */
-    void onRegionClosed(final String name)
-    {
-        if (!closed && holds.recordClose(name))
-        {
-            // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away; if it
-            // never comes back, the hold goes with the lease.
-            releaseQuietly(name);
+            holds.endAcquire(name);
         }
     }
 
-    private void releaseQuietly(final String name)
+    /**
+     * A request that takes a hold failed. Unless the daemon refused it ({@code ERROR:}, nothing held) or this client
+     * held the name already, the daemon may hold it for this client (granted, then the mapping failed; or granted
+     * after the caller was interrupted or gave up): the name owes a release, sent soon by the lease thread once no
+     * acquire of the name is in flight. A release of a name the daemon does not hold is a harmless {@code OK}.
+     */
+    private void owedAfterFailure(final String name, final boolean heldBefore, final RuntimeException failure)
     {
-        try
+        if (null == lease || heldBefore || failure instanceof ClientClosedException ||
+            (failure instanceof RegistryException && null != ((RegistryException)failure).error()))
         {
-            connection.exchange("RELEASE:" + name, Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
+            return;
         }
-        catch (final RegistryException ex)
+        holds.owe(name);
+        lease.releaseSoon();
+    }
+
+    /**
+     * Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. A release that does
+     * not get through within a second stays owed and the lease thread sends it again until the daemon confirms it.
+     */
+    void onRegionClosed(final HoldTable.Hold hold)
+    {
+        if (!closed && null != hold && holds.recordClose(hold))
         {
-            LOG.warn("could not release {}: {}", name, ex.getMessage());
+            lease.holdKeeper().release(hold.name);
+        }
+    }
+
+    /** @throws RegionLostException when the region's hold is lost; else asks the daemon (see SharedRegion). */
+    void verify(final SharedRegion region, final HoldTable.Hold hold)
+    {
+        checkOpen();
+        if (null == hold)
+        {
+            return; // an unregistered client holds nothing to lose
+        }
+        if (!hold.lost)
+        {
+            final String request = "GET_SHM_SIZE:" + region.name();
+            final String reply = exchange(request, Replies::isNumberOrError);
+            if (Protocol.isError(reply) && ErrorReply.fromReply(reply) == ErrorReply.NO_SUCH_REGION)
+            {
+                lease.holdKeeper().lost(hold, ErrorReply.NO_SUCH_REGION, "the daemon has no region of that name " +
+                    "any more (deleted, or reaped after this client's lease lapsed)");
+            }
+            else
+            {
+                Replies.expect(reply, request);
+                lease.holdKeeper().checkFile(hold);
+            }
+        }
+        if (hold.lost)
+        {
+            throw HoldKeeper.lostException(region.name());
         }
     }
 
@@ -273,7 +350,7 @@ public final class RegistryClient implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("client is closed");
+            throw new ClientClosedException("the client is closed");
         }
     }
 
@@ -302,7 +379,9 @@ public final class RegistryClient implements AutoCloseable
             // lives: a bare RELEASE gives it back now (elsewhere it is a harmless OK).
             try
             {
-                connection.exchange("RELEASE", Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
+                final long timeoutNs = LeaseKeeper.shortTimeoutNs(settings);
+                connection.exchangeBy("RELEASE", Replies::isOkOrError, System.nanoTime() + timeoutNs, timeoutNs, 2,
+                    false);
             }
             catch (final RegistryException ex)
             {
@@ -329,6 +408,7 @@ public final class RegistryClient implements AutoCloseable
         Path shmDirectory = Paths.get(null != System.getenv("ZEROCP_SHM_DIR") ?
             System.getenv("ZEROCP_SHM_DIR") : Protocol.DEFAULT_SHM_DIR);
         int daemonUid = ClientSettings.SOCKET_OWNER;
+        RegionLostHandler regionLostHandler;
 
         private Builder()
         {
@@ -356,6 +436,17 @@ public final class RegistryClient implements AutoCloseable
                 throw new IllegalArgumentException("uid must be >= 0: " + uid);
             }
             this.daemonUid = uid;
+            return this;
+        }
+
+        /**
+         * Told, on the client's lease thread, when the daemon no longer holds a region for this client (deleted,
+         * lapsed and re-made, daemon state lost); see {@link RegionLostHandler}. Default: none (the loss is logged at
+         * ERROR and {@link SharedRegion#isValid()} turns false all the same). Needs a registered client.
+         */
+        public Builder regionLostHandler(final RegionLostHandler handler)
+        {
+            this.regionLostHandler = handler;
             return this;
         }
 
@@ -426,7 +517,7 @@ public final class RegistryClient implements AutoCloseable
             try
             {
                 client = new RegistryClient(new ClientSettings(socketPath, bindPath, timeoutNs, retries, register,
-                    token, transferMode, shmDirectory, daemonUid));
+                    token, transferMode, shmDirectory, daemonUid, regionLostHandler));
             }
             catch (final IOException ex)
             {
