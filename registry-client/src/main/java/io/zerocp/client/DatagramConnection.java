@@ -14,10 +14,7 @@ import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
@@ -43,8 +40,6 @@ final class DatagramConnection implements AutoCloseable
     private static final long FIRST_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NS = TimeUnit.SECONDS.toNanos(1);
 
-    /** Returned by {@link #receiveNow()} for a datagram from anyone but the daemon. */
-    private static final String NOT_FROM_DAEMON = new String("not from the daemon");
 
     private final AFUNIXSocketAddress daemon;
     private final Path daemonSocket;
@@ -52,16 +47,11 @@ final class DatagramConnection implements AutoCloseable
     private final Selector selector;
     private final Path boundPath;
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
-    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
-    private final ReentrantLock queueLock = new ReentrantLock();
-    private final Condition queued = queueLock.newCondition();
-    /** Exchanges waiting for the I/O thread, oldest first; guarded by {@link #queueLock}. */
-    private final ArrayDeque<Exchange> queue = new ArrayDeque<>();
+    private final ExchangeQueue queue = new ExchangeQueue();
     private final Thread ioThread;
-    private volatile boolean closed;
     private final DaemonIdentity daemonIdentity;
-    /** The I/O thread's: the descriptor that came with the reply being looked at. */
-    private FileDescriptor receivedDescriptor;
+    /** The I/O thread's. */
+    private final ReplyReceiver receiver;
     /** The descriptor of each thread's last accepted reply, handed over when the socket lock is released. */
     private final ThreadLocal<FileDescriptor> handedOver = new ThreadLocal<>();
 
@@ -84,6 +74,7 @@ final class DatagramConnection implements AutoCloseable
         this.daemon = AFUNIXSocketAddress.of(this.daemonSocket);
         this.boundPath = boundPath;
         this.channel = AFUNIXDatagramChannel.open();
+        this.receiver = new ReplyReceiver(channel, daemonIdentity);
         try
         {
             channel.bind(bindAddress); // an unbound client can send but never receive a reply
@@ -156,21 +147,7 @@ final class DatagramConnection implements AutoCloseable
         final int retries)
     {
         final Exchange exchange = new Exchange(request, plausible, deadline, timeoutNs, retries);
-        queueLock.lock();
-        try
-        {
-            if (closed)
-            {
-                throw new ClientClosedException("the client is closed; '" + Replies.printable(request) +
-                    "' was not sent");
-            }
-            queue.addLast(exchange);
-            queued.signal();
-        }
-        finally
-        {
-            queueLock.unlock();
-        }
+        queue.submit(exchange);
         return exchange;
     }
 
@@ -192,7 +169,7 @@ final class DatagramConnection implements AutoCloseable
     {
         while (true)
         {
-            final Exchange exchange = nextExchange();
+            final Exchange exchange = queue.next();
             if (null == exchange)
             {
                 return;
@@ -216,46 +193,23 @@ final class DatagramConnection implements AutoCloseable
                 }
                 reply = exchangeLocked(exchange.request, exchange.plausible, exchange.deadline, exchange.timeoutNs,
                     exchange.retries);
-                descriptor = receivedDescriptor;
-                receivedDescriptor = null;
+                descriptor = receiver.take();
             }
             catch (final RuntimeException ex)
             {
-                failure = closed ? new ClientClosedException("the client was closed while '" +
+                failure = queue.isClosed() ? new ClientClosedException("the client was closed while '" +
                     Replies.printable(exchange.request) + "' waited for an answer") : ex;
+            }
+            catch (final Error ex)
+            {
+                // Its caller must not wait for ever, and the thread must go on serving the others.
+                failure = new RegistryException("'" + Replies.printable(exchange.request) + "' failed: " + ex, ex);
             }
             finally
             {
-                discardDescriptor();
+                receiver.discard();
             }
             exchange.complete(reply, descriptor, failure);
-        }
-    }
-
-    /** @return the next exchange, or null once the connection is closed (queued ones are failed). */
-    private Exchange nextExchange()
-    {
-        queueLock.lock();
-        try
-        {
-            while (queue.isEmpty() && !closed)
-            {
-                queued.awaitUninterruptibly();
-            }
-            if (closed)
-            {
-                for (Exchange left = queue.pollFirst(); null != left; left = queue.pollFirst())
-                {
-                    left.fail(new ClientClosedException("the client was closed before '" +
-                        Replies.printable(left.request) + "' could be sent"));
-                }
-                return null;
-            }
-            return queue.pollFirst();
-        }
-        finally
-        {
-            queueLock.unlock();
         }
     }
 
@@ -265,8 +219,8 @@ final class DatagramConnection implements AutoCloseable
     {
         long backoff = FIRST_BACKOFF_NS;
         final SendRetry unsent = new SendRetry(daemonSocket, request, timeoutNs);
-        discardDescriptor();
-        drain();
+        receiver.discard();
+        receiver.drain();
         for (int attempt = 0; ; )
         {
             checkNotClosed();
@@ -329,8 +283,8 @@ final class DatagramConnection implements AutoCloseable
         {
             while (true)
             {
-                final String reply = receiveNow();
-                if (NOT_FROM_DAEMON == reply)
+                final String reply = receiver.receive();
+                if (ReplyReceiver.NOT_FROM_DAEMON == reply)
                 {
                     continue;
                 }
@@ -338,16 +292,16 @@ final class DatagramConnection implements AutoCloseable
                 {
                     daemonIdentity.checkSocketOwner();
                     final boolean descriptorMatches =
-                        Protocol.isError(reply) || expectDescriptor == (null != receivedDescriptor);
+                        Protocol.isError(reply) || expectDescriptor == receiver.hasDescriptor();
                     if (descriptorMatches && plausible.test(reply))
                     {
                         return reply;
                     }
-                    discardDescriptor(); // a late answer to an earlier request
+                    receiver.discard(); // a late answer to an earlier request
                     continue;
                 }
                 final long remainingNs = until - System.nanoTime();
-                if (remainingNs <= 0 || closed)
+                if (remainingNs <= 0 || queue.isClosed())
                 {
                     return null;
                 }
@@ -362,86 +316,16 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private String receiveNow() throws IOException
-    {
-        receiveBuffer.clear();
-        final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
-        if (null == from && receiveBuffer.position() == 0)
-        {
-            return null;
-        }
-        final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
-        discardDescriptor();
-        if (!daemonIdentity.sentBy(from))
-        {
-            // Anyone on the host can send to this client's address (abstract names have no permissions), but only
-            // the daemon can send from its socket paths.
-            if (null != fds)
-            {
-                for (final FileDescriptor fd : fds)
-                {
-                    closeDescriptor(fd);
-                }
-            }
-            return NOT_FROM_DAEMON;
-        }
-        if (null != fds && fds.length > 0)
-        {
-            receivedDescriptor = fds[0];
-            for (int i = 1; i < fds.length; i++)
-            {
-                closeDescriptor(fds[i]);
-            }
-        }
-        receiveBuffer.flip();
-        final byte[] bytes = new byte[receiveBuffer.remaining()];
-        receiveBuffer.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private void drain()
-    {
-        try
-        {
-            while (null != receiveNow())
-            {
-                discardDescriptor();
-            }
-        }
-        catch (final IOException ignore)
-        {
-            // nothing queued that we can read
-        }
-    }
-
     /** @return the uid zerocpd runs as: the configured one, else the current owner of its socket file. */
     int daemonUid()
     {
         return daemonIdentity.uid();
     }
 
-    /**
-     * @return whether the descriptor that came with the reply being checked is the file of region {@code name}, so a
-     * late duplicate answer for another region is never taken for this one.
-     */
+    /** @see ReplyReceiver#descriptorIsRegion */
     boolean descriptorIsRegion(final String name)
     {
-        if (null == receivedDescriptor)
-        {
-            return false;
-        }
-        try
-        {
-            final int number = org.newsclub.net.unix.FileDescriptorCast.using(receivedDescriptor).as(Integer.class);
-            final String target = java.nio.file.Files.readSymbolicLink(
-                java.nio.file.Paths.get("/proc/self/fd/" + number)).toString();
-            final String file = "/" + io.zerocp.api.Protocol.regionFileName(name);
-            return target.endsWith(file) || target.endsWith(file + " (deleted)");
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return false;
-        }
+        return receiver.descriptorIsRegion(name);
     }
 
     /**
@@ -460,15 +344,6 @@ final class DatagramConnection implements AutoCloseable
         if (null != stale)
         {
             closeDescriptor(stale);
-        }
-    }
-
-    private void discardDescriptor()
-    {
-        if (null != receivedDescriptor)
-        {
-            closeDescriptor(receivedDescriptor);
-            receivedDescriptor = null;
         }
     }
 
@@ -494,29 +369,14 @@ final class DatagramConnection implements AutoCloseable
         final long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
         if (ms > 0)
         {
-            queueLock.lock();
-            try
-            {
-                if (!closed)
-                {
-                    queued.await(ms, TimeUnit.MILLISECONDS); // close() signals it
-                }
-            }
-            catch (final InterruptedException ex)
-            {
-                // the I/O thread is nobody's to interrupt: carry on
-            }
-            finally
-            {
-                queueLock.unlock();
-            }
+            queue.pause(ms);
         }
         checkNotClosed();
     }
 
     private void checkNotClosed()
     {
-        if (closed)
+        if (queue.isClosed())
         {
             throw new ClientClosedException("the client was closed");
         }
@@ -544,19 +404,9 @@ final class DatagramConnection implements AutoCloseable
     @Override
     public void close()
     {
-        queueLock.lock();
-        try
+        if (!queue.close())
         {
-            if (closed)
-            {
-                return;
-            }
-            closed = true;
-            queued.signalAll();
-        }
-        finally
-        {
-            queueLock.unlock();
+            return;
         }
         selector.wakeup(); // an exchange in progress stops at once
         boolean interrupted = false;

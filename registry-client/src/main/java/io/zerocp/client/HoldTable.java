@@ -50,10 +50,11 @@ final class HoldTable
         return holds.containsKey(name);
     }
 
-    /** An acquire of {@code name} is about to be sent. */
-    synchronized void startAcquire(final String name)
+    /** An acquire of {@code name} is about to be sent. @return whether the name is held already. */
+    synchronized boolean startAcquire(final String name)
     {
         acquiring.merge(name, 1, Integer::sum);
+        return holds.containsKey(name);
     }
 
     /** The acquire of {@code name} ended (recorded, failed or abandoned). */

@@ -1,6 +1,5 @@
 package io.zerocp.client;
 
-import io.zerocp.api.ErrorReply;
 import io.zerocp.api.Protocol;
 import io.zerocp.api.RegionNames;
 import org.newsclub.net.unix.AFUNIXSocketAddress;
@@ -51,7 +50,7 @@ public final class RegistryClient implements AutoCloseable
     private final DatagramConnection connection;
     private final String localName;
     private final HoldTable holds = new HoldTable();
-    private final RegionMapper mapper;
+    private final Acquisitions acquisitions;
     private final LeaseKeeper lease;
     /** Whether a region was asked for: an unregistered client's close then releases (see close()). */
     private volatile boolean askedForRegions;
@@ -73,8 +72,8 @@ public final class RegistryClient implements AutoCloseable
             bindAddress = AFUNIXSocketAddress.inAbstractNamespace(localName);
         }
         connection = new DatagramConnection(settings.socketPath, bindAddress, settings.bindPath, settings.daemonUid);
-        mapper = new RegionMapper(settings, connection);
         lease = settings.register ? new LeaseKeeper(settings, connection, holds, localName) : null;
+        acquisitions = new Acquisitions(this, settings, connection, holds, lease, this::exchange);
     }
 
     /** @return a builder with the seed's defaults (socket {@code /tmp/shm_daemon.sock}, or {@code $ZEROCP_SOCKET}). */
@@ -146,26 +145,7 @@ public final class RegistryClient implements AutoCloseable
     {
         checkName(name);
         checkOpen();
-        final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
-        final boolean heldBefore = startAcquire(name);
-        try
-        {
-            final Path path = Paths.get(Replies.expect(exchange(request, Replies.pathOf(name)), request));
-            if (null != lease)
-            {
-                holds.recordPath(name, size);
-            }
-            return path;
-        }
-        catch (final RuntimeException ex)
-        {
-            owedAfterFailure(name, heldBefore, ex);
-            throw ex;
-        }
-        finally
-        {
-            endAcquire(name);
-        }
+        return acquisitions.path(name, size);
     }
 
     /** @return the size of the default region. */
@@ -208,66 +188,7 @@ public final class RegistryClient implements AutoCloseable
     {
         checkName(name);
         checkOpen();
-        final String request = RegionRequests.text(settings, name, size, readOnly);
-        final boolean heldBefore = startAcquire(name);
-        try
-        {
-            final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
-                request);
-            final RegionMapper.Mapping mapping = mapper.map(name, request, reply, connection.takeDescriptor(),
-                readOnly);
-            final HoldTable.Hold hold = null == lease ? null :
-                holds.recordOpen(name, mapping.size, readOnly, mapping.fileKey, mapping.file);
-            return new SharedRegion(this, name, mapping, readOnly, hold);
-        }
-        catch (final RuntimeException ex)
-        {
-            owedAfterFailure(name, heldBefore, ex);
-            throw ex;
-        }
-        finally
-        {
-            endAcquire(name);
-        }
-    }
-
-    /** @return whether this client held {@code name} already (then a failed acquire owes the daemon nothing). */
-    private boolean startAcquire(final String name)
-    {
-        if (null == lease)
-        {
-            return false;
-        }
-        synchronized (holds)
-        {
-            holds.startAcquire(name);
-            return holds.contains(name);
-        }
-    }
-
-    private void endAcquire(final String name)
-    {
-        if (null != lease)
-        {
-            holds.endAcquire(name);
-        }
-    }
-
-    /**
-     * A request that takes a hold failed. Unless the daemon refused it ({@code ERROR:}, nothing held) or this client
-     * held the name already, the daemon may hold it for this client (granted, then the mapping failed; or granted
-     * after the caller was interrupted or gave up): the name owes a release, sent soon by the lease thread once no
-     * acquire of the name is in flight. A release of a name the daemon does not hold is a harmless {@code OK}.
-     */
-    private void owedAfterFailure(final String name, final boolean heldBefore, final RuntimeException failure)
-    {
-        if (null == lease || heldBefore || failure instanceof ClientClosedException ||
-            (failure instanceof RegistryException && null != ((RegistryException)failure).error()))
-        {
-            return;
-        }
-        holds.owe(name);
-        lease.releaseSoon();
+        return acquisitions.acquire(name, size, readOnly);
     }
 
     /**
@@ -276,43 +197,21 @@ public final class RegistryClient implements AutoCloseable
      */
     void onRegionClosed(final HoldTable.Hold hold)
     {
-        if (!closed && null != hold && holds.recordClose(hold))
+        if (!closed)
         {
-            lease.holdKeeper().release(hold.name);
+            acquisitions.closed(hold);
         }
     }
 
-    /** @throws RegionLostException when the region's hold is lost; else asks the daemon (see SharedRegion). */
+    /** For {@link SharedRegion#verify()}. */
     void verify(final SharedRegion region, final HoldTable.Hold hold)
     {
         checkOpen();
-        if (null == hold)
-        {
-            return; // an unregistered client holds nothing to lose
-        }
-        if (!hold.lost)
-        {
-            final String request = "GET_SHM_SIZE:" + region.name();
-            final String reply = exchange(request, Replies::isNumberOrError);
-            if (Protocol.isError(reply) && ErrorReply.fromReply(reply) == ErrorReply.NO_SUCH_REGION)
-            {
-                lease.holdKeeper().lost(hold, ErrorReply.NO_SUCH_REGION, "the daemon has no region of that name " +
-                    "any more (deleted, or reaped after this client's lease lapsed)");
-            }
-            else
-            {
-                Replies.expect(reply, request);
-                lease.holdKeeper().checkFile(hold);
-            }
-        }
-        if (hold.lost)
-        {
-            throw HoldKeeper.lostException(region.name());
-        }
+        acquisitions.verify(region.name(), hold);
     }
 
     /** One request within the timeout; a lapsed lease is recovered (within the same deadline) and the request resent. */
-    private String exchange(final String request, final Predicate<String> plausible)
+    String exchange(final String request, final Predicate<String> plausible)
     {
         checkOpen();
         if (request.startsWith("GET_SHM_PATH") || request.startsWith("GET_SHM_FD"))

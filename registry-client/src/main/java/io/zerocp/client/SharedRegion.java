@@ -95,6 +95,10 @@ public final class SharedRegion implements AutoCloseable
      */
     public long fileSize()
     {
+        // The channel is an InterruptibleChannel: called with the interrupt status set, size() would close it (and
+        // this region's descriptor) for good. Cleared for the fstat and set again; only an interrupt that arrives
+        // during the fstat itself still closes it.
+        final boolean interrupted = Thread.interrupted();
         try
         {
             return file.size();
@@ -102,6 +106,13 @@ public final class SharedRegion implements AutoCloseable
         catch (final IOException ex)
         {
             return -1;
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
