@@ -45,10 +45,13 @@ final class Acquisitions
     {
         final String request = RegionRequests.text(settings, name, size, readOnly);
         final boolean heldBefore = start(name);
+        boolean granted = false;
+        RuntimeException failure;
         try
         {
             final String reply = Replies.expect(
                 exchange.apply(request, RegionRequests.answer(settings, connection, name)), request);
+            granted = true;
             final RegionMapper.Mapping mapping = mapper.map(name, request, reply, connection.takeDescriptor(),
                 readOnly);
             final HoldTable.Hold hold = null == lease ? null :
@@ -57,13 +60,14 @@ final class Acquisitions
         }
         catch (final RuntimeException ex)
         {
-            failed(name, heldBefore, ex);
-            throw ex;
+            failure = ex;
         }
         finally
         {
             end(name);
         }
+        failed(name, heldBefore, granted, failure);
+        throw failure;
     }
 
     /** {@code GET_SHM_PATH}: a hold without a mapping, kept until the client closes. */
@@ -71,6 +75,7 @@ final class Acquisitions
     {
         final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
         final boolean heldBefore = start(name);
+        RuntimeException failure;
         try
         {
             final Path path = Paths.get(Replies.expect(exchange.apply(request, Replies.pathOf(name)), request));
@@ -82,13 +87,14 @@ final class Acquisitions
         }
         catch (final RuntimeException ex)
         {
-            failed(name, heldBefore, ex);
-            throw ex;
+            failure = ex;
         }
         finally
         {
             end(name);
         }
+        failed(name, heldBefore, false, failure);
+        throw failure;
     }
 
     /** One region of {@code hold} closed: the last one releases (or owes) the hold. */
@@ -147,8 +153,12 @@ final class Acquisitions
      * held the name already, the daemon may hold it for this client (granted, then the mapping failed; or granted
      * after the caller was interrupted or gave up): the name owes a release, sent soon by the lease thread once no
      * acquire of the name is in flight. A release of a name the daemon does not hold is a harmless {@code OK}.
+     *
+     * @param granted whether the daemon's grant was received (the mapping failed): released at once, as the close
+     *                of a region would be; otherwise the caller may be interrupted, and the lease thread sends it.
      */
-    private void failed(final String name, final boolean heldBefore, final RuntimeException failure)
+    private void failed(
+        final String name, final boolean heldBefore, final boolean granted, final RuntimeException failure)
     {
         if (null == lease || heldBefore || failure instanceof ClientClosedException ||
             (failure instanceof RegistryException && null != ((RegistryException)failure).error()))
@@ -156,6 +166,13 @@ final class Acquisitions
             return;
         }
         holds.owe(name);
-        lease.releaseSoon();
+        if (granted)
+        {
+            lease.holdKeeper().release(name);
+        }
+        else
+        {
+            lease.releaseSoon();
+        }
     }
 }
