@@ -40,9 +40,10 @@ final class HoldKeeper
     /**
      * Sends {@code RELEASE:<name>} if the name still owes one and is neither held again nor being acquired, and
      * waits for the answer (short timeout; an interrupt does not stop it and stays set). A release that does not get
-     * through stays owed and is sent again at the next renewal.
+     * through stays owed and is sent again at the next renewal, and so does one the daemon refused for now
+     * ({@code ERROR: Not durable}).
      *
-     * @return whether nothing is owed for the name any more.
+     * @return false when the daemon did not answer (the rest of what is owed waits for the next renewal too).
      */
     boolean release(final String name)
     {
@@ -76,6 +77,7 @@ final class HoldKeeper
                 return true;
             }
             LOG.debug("release of {} refused for now, will retry: {}", name, reply);
+            return true; // answered: the daemon is there, the other names may go through
         }
         catch (final RegistryException ex)
         {
@@ -84,7 +86,7 @@ final class HoldKeeper
         return false;
     }
 
-    /** Sends every owed release (lease thread). */
+    /** Sends every owed release (lease thread), stopping at the first that gets no answer. */
     void releasePending()
     {
         for (final String name : holds.pendingReleases())
