@@ -20,6 +20,8 @@ final class ClientSettings
     final TransferMode transferMode;
     final Path shmDirectory;
     final int daemonUid;
+    /** Told when a region is lost; null: the loss is only logged (and visible through SharedRegion.isValid). */
+    final RegionLostHandler regionLostHandler;
 
     ClientSettings(
         final Path socketPath,
@@ -31,6 +33,21 @@ final class ClientSettings
         final TransferMode transferMode,
         final Path shmDirectory,
         final int daemonUid)
+    {
+        this(socketPath, bindPath, timeoutNs, retries, register, token, transferMode, shmDirectory, daemonUid, null);
+    }
+
+    ClientSettings(
+        final Path socketPath,
+        final Path bindPath,
+        final long timeoutNs,
+        final int retries,
+        final boolean register,
+        final String token,
+        final TransferMode transferMode,
+        final Path shmDirectory,
+        final int daemonUid,
+        final RegionLostHandler regionLostHandler)
     {
         if (timeoutNs <= 0)
         {
@@ -49,6 +66,7 @@ final class ClientSettings
         this.transferMode = transferMode;
         this.shmDirectory = shmDirectory.toAbsolutePath().normalize();
         this.daemonUid = daemonUid;
+        this.regionLostHandler = regionLostHandler;
     }
 
     boolean descriptors()

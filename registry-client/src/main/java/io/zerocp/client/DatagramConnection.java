@@ -15,14 +15,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
  * The client's bound datagram socket: one request out, one matching reply back, with retries and backoff until a
- * deadline. The protocol carries no request ids, so exchanges on the one socket are serialized here, by a lock that
- * every caller takes with its own deadline: a caller queued behind others (or behind the heartbeat) gives up when its
- * own timeout is up, never later.
+ * deadline. The protocol carries no request ids, so exchanges on the one socket are serialized here: callers queue
+ * them for one I/O thread, the only thread that touches the channel, and each waits with its own deadline: a caller
+ * queued behind others (or behind the heartbeat) gives up when its own timeout is up, never later.
+ * <p>
+ * Why a thread of its own: junixsocket's channel is an {@code InterruptibleChannel}. A caller interrupted inside a
+ * channel operation (a {@code Future.cancel(true)}, an {@code ExecutorService.shutdownNow()}) would close the socket
+ * every thread shares, for good. Clearing the interrupt around each operation leaves a window (an interrupt that
+ * arrives inside it still closes the channel), and reopening the socket would lose the replies and descriptors queued
+ * on it; a thread nobody else can interrupt has no such window. A caller waits on a latch, which an interrupt only
+ * wakes: it throws {@link RegistryInterruptedException} and the exchange goes on without it (see {@link Exchange}).
+ * The hand-over costs a thread wake-up (tens of microseconds) per request.
  * <p>
  * Sends never block (a stalled daemon with a full queue must not hang the caller). The protocol carries no request
  * ids, so a late reply to an earlier attempt could be taken for the answer to a later request: queued datagrams are
@@ -33,8 +40,6 @@ final class DatagramConnection implements AutoCloseable
     private static final long FIRST_BACKOFF_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NS = TimeUnit.SECONDS.toNanos(1);
 
-    /** Returned by {@link #receiveNow()} for a datagram from anyone but the daemon. */
-    private static final String NOT_FROM_DAEMON = new String("not from the daemon");
 
     private final AFUNIXSocketAddress daemon;
     private final Path daemonSocket;
@@ -42,10 +47,11 @@ final class DatagramConnection implements AutoCloseable
     private final Selector selector;
     private final Path boundPath;
     private final ByteBuffer sendBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REQUEST_LENGTH + 1);
-    private final ByteBuffer receiveBuffer = ByteBuffer.allocateDirect(Protocol.MAX_REPLY_LENGTH + 1);
-    private final ReentrantLock exchangeLock = new ReentrantLock();
+    private final ExchangeQueue queue = new ExchangeQueue();
+    private final Thread ioThread;
     private final DaemonIdentity daemonIdentity;
-    private FileDescriptor receivedDescriptor;
+    /** The I/O thread's. */
+    private final ReplyReceiver receiver;
     /** The descriptor of each thread's last accepted reply, handed over when the socket lock is released. */
     private final ThreadLocal<FileDescriptor> handedOver = new ThreadLocal<>();
 
@@ -68,6 +74,7 @@ final class DatagramConnection implements AutoCloseable
         this.daemon = AFUNIXSocketAddress.of(this.daemonSocket);
         this.boundPath = boundPath;
         this.channel = AFUNIXDatagramChannel.open();
+        this.receiver = new ReplyReceiver(channel, daemonIdentity);
         try
         {
             channel.bind(bindAddress); // an unbound client can send but never receive a reply
@@ -83,6 +90,9 @@ final class DatagramConnection implements AutoCloseable
             deleteBoundPath();
             throw ex;
         }
+        ioThread = new Thread(this::runExchanges, "zerocp-io-" + bindAddress.getPath());
+        ioThread.setDaemon(true);
+        ioThread.start();
     }
 
     /**
@@ -92,6 +102,8 @@ final class DatagramConnection implements AutoCloseable
      * @return the reply text; a descriptor passed with it is available from {@link #takeDescriptor()} until the next
      * exchange (same thread: the caller holds no lock between, so take it at once).
      * @throws RegistryUnavailableException when no daemon answered in time.
+     * @throws RegistryInterruptedException when the calling thread was interrupted before or while it waited.
+     * @throws ClientClosedException        when the connection is closed.
      */
     String exchange(final String request, final Predicate<String> plausible, final long timeoutNs, final int retries)
     {
@@ -103,33 +115,101 @@ final class DatagramConnection implements AutoCloseable
         final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
         final int retries)
     {
-        try
+        return exchangeBy(request, plausible, deadline, timeoutNs, retries, true);
+    }
+
+    /**
+     * @param interruptible false for a release sent by a close: an interrupted thread still sends it and waits for
+     *                      it (its timeout is short), and its interrupt status stays set.
+     */
+    String exchangeBy(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries, final boolean interruptible)
+    {
+        if (interruptible && Thread.currentThread().isInterrupted())
         {
-            final long waitNs = deadline - System.nanoTime();
-            if (waitNs <= 0 || !exchangeLock.tryLock(waitNs, TimeUnit.NANOSECONDS))
-            {
-                throw new RegistryUnavailableException("no zerocpd answered '" + Replies.printable(request) +
-                    "' at " + daemon.getPath() + " within " + TimeUnit.NANOSECONDS.toMillis(timeoutNs) +
-                    " ms (the socket was busy with other requests of this client all that time)", null);
-            }
+            discardHandedOver();
+            throw new RegistryInterruptedException("interrupted before sending '" + Replies.printable(request) +
+                "' (nothing was sent; the client stays usable)", null);
         }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new RegistryException("interrupted while waiting for zerocpd", ex);
-        }
+        return await(submit(request, plausible, deadline, timeoutNs, retries), interruptible);
+    }
+
+    /**
+     * Queues an exchange without waiting: what is submitted goes out in submission order, so a caller that decides
+     * under its own lock whether to send something (a release) and submits it under that lock orders it against
+     * every request submitted after the lock.
+     *
+     * @throws ClientClosedException when the connection is closed.
+     */
+    Exchange submit(
+        final String request, final Predicate<String> plausible, final long deadline, final long timeoutNs,
+        final int retries)
+    {
+        final Exchange exchange = new Exchange(request, plausible, deadline, timeoutNs, retries);
+        queue.submit(exchange);
+        return exchange;
+    }
+
+    /** Waits for a {@link #submit}ted exchange; as {@link #exchangeBy}. */
+    String await(final Exchange exchange, final boolean interruptible)
+    {
         discardHandedOver();
-        try
+        final String reply = exchange.await(interruptible, daemon.getPath());
+        handedOver.set(exchange.descriptor());
+        return reply;
+    }
+
+    /**
+     * The I/O thread: the only thread that ever touches the channel, so no interrupt of a caller can close it.
+     * Nobody holds a reference to it to interrupt it; should something interrupt it anyway, the status is cleared
+     * before each exchange (an exchange in progress may fail, the socket may not).
+     */
+    private void runExchanges()
+    {
+        while (true)
         {
-            final String reply = exchangeLocked(request, plausible, deadline, timeoutNs, retries);
-            handedOver.set(receivedDescriptor);
-            receivedDescriptor = null;
-            return reply;
-        }
-        finally
-        {
-            discardDescriptor();
-            exchangeLock.unlock();
+            final Exchange exchange = queue.next();
+            if (null == exchange)
+            {
+                return;
+            }
+            if (!exchange.start())
+            {
+                continue; // its caller gave up while it was queued: never sent
+            }
+            Thread.interrupted();
+            String reply = null;
+            FileDescriptor descriptor = null;
+            RuntimeException failure = null;
+            try
+            {
+                if (System.nanoTime() - exchange.deadline >= 0)
+                {
+                    throw new RegistryUnavailableException("no zerocpd answered '" +
+                        Replies.printable(exchange.request) + "' at " + daemon.getPath() + " within " +
+                        TimeUnit.NANOSECONDS.toMillis(exchange.timeoutNs) + " ms (the socket was busy with other " +
+                        "requests of this client all that time)", null);
+                }
+                reply = exchangeLocked(exchange.request, exchange.plausible, exchange.deadline, exchange.timeoutNs,
+                    exchange.retries);
+                descriptor = receiver.take();
+            }
+            catch (final RuntimeException ex)
+            {
+                failure = queue.isClosed() ? new ClientClosedException("the client was closed while '" +
+                    Replies.printable(exchange.request) + "' waited for an answer") : ex;
+            }
+            catch (final Error ex)
+            {
+                // Its caller must not wait for ever, and the thread must go on serving the others.
+                failure = new RegistryException("'" + Replies.printable(exchange.request) + "' failed: " + ex, ex);
+            }
+            finally
+            {
+                receiver.discard();
+            }
+            exchange.complete(reply, descriptor, failure);
         }
     }
 
@@ -139,10 +219,11 @@ final class DatagramConnection implements AutoCloseable
     {
         long backoff = FIRST_BACKOFF_NS;
         final SendRetry unsent = new SendRetry(daemonSocket, request, timeoutNs);
-        discardDescriptor();
-        drain();
+        receiver.discard();
+        receiver.drain();
         for (int attempt = 0; ; )
         {
+            checkNotClosed();
             boolean sent = false;
             try
             {
@@ -202,8 +283,8 @@ final class DatagramConnection implements AutoCloseable
         {
             while (true)
             {
-                final String reply = receiveNow();
-                if (NOT_FROM_DAEMON == reply)
+                final String reply = receiver.receive();
+                if (ReplyReceiver.NOT_FROM_DAEMON == reply)
                 {
                     continue;
                 }
@@ -211,16 +292,16 @@ final class DatagramConnection implements AutoCloseable
                 {
                     daemonIdentity.checkSocketOwner();
                     final boolean descriptorMatches =
-                        Protocol.isError(reply) || expectDescriptor == (null != receivedDescriptor);
+                        Protocol.isError(reply) || expectDescriptor == receiver.hasDescriptor();
                     if (descriptorMatches && plausible.test(reply))
                     {
                         return reply;
                     }
-                    discardDescriptor(); // a late answer to an earlier request
+                    receiver.discard(); // a late answer to an earlier request
                     continue;
                 }
                 final long remainingNs = until - System.nanoTime();
-                if (remainingNs <= 0)
+                if (remainingNs <= 0 || queue.isClosed())
                 {
                     return null;
                 }
@@ -235,86 +316,16 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private String receiveNow() throws IOException
-    {
-        receiveBuffer.clear();
-        final AFUNIXSocketAddress from = channel.receive(receiveBuffer);
-        if (null == from && receiveBuffer.position() == 0)
-        {
-            return null;
-        }
-        final FileDescriptor[] fds = channel.getReceivedFileDescriptors();
-        discardDescriptor();
-        if (!daemonIdentity.sentBy(from))
-        {
-            // Anyone on the host can send to this client's address (abstract names have no permissions), but only
-            // the daemon can send from its socket paths.
-            if (null != fds)
-            {
-                for (final FileDescriptor fd : fds)
-                {
-                    closeDescriptor(fd);
-                }
-            }
-            return NOT_FROM_DAEMON;
-        }
-        if (null != fds && fds.length > 0)
-        {
-            receivedDescriptor = fds[0];
-            for (int i = 1; i < fds.length; i++)
-            {
-                closeDescriptor(fds[i]);
-            }
-        }
-        receiveBuffer.flip();
-        final byte[] bytes = new byte[receiveBuffer.remaining()];
-        receiveBuffer.get(bytes);
-        return new String(bytes, StandardCharsets.UTF_8);
-    }
-
-    private void drain()
-    {
-        try
-        {
-            while (null != receiveNow())
-            {
-                discardDescriptor();
-            }
-        }
-        catch (final IOException ignore)
-        {
-            // nothing queued that we can read
-        }
-    }
-
     /** @return the uid zerocpd runs as: the configured one, else the current owner of its socket file. */
     int daemonUid()
     {
         return daemonIdentity.uid();
     }
 
-    /**
-     * @return whether the descriptor that came with the reply being checked is the file of region {@code name}, so a
-     * late duplicate answer for another region is never taken for this one.
-     */
+    /** @see ReplyReceiver#descriptorIsRegion */
     boolean descriptorIsRegion(final String name)
     {
-        if (null == receivedDescriptor)
-        {
-            return false;
-        }
-        try
-        {
-            final int number = org.newsclub.net.unix.FileDescriptorCast.using(receivedDescriptor).as(Integer.class);
-            final String target = java.nio.file.Files.readSymbolicLink(
-                java.nio.file.Paths.get("/proc/self/fd/" + number)).toString();
-            final String file = "/" + io.zerocp.api.Protocol.regionFileName(name);
-            return target.endsWith(file) || target.endsWith(file + " (deleted)");
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return false;
-        }
+        return receiver.descriptorIsRegion(name);
     }
 
     /**
@@ -336,15 +347,6 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private void discardDescriptor()
-    {
-        if (null != receivedDescriptor)
-        {
-            closeDescriptor(receivedDescriptor);
-            receivedDescriptor = null;
-        }
-    }
-
     /**
      * Closes a received descriptor. Closing the {@code FileChannel} that {@code FileDescriptorCast} makes of it does
      * not close the descriptor (measured: one leaked fd per message); a {@code FileInputStream} over it does.
@@ -361,20 +363,22 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    private static void sleepUntil(final long deadlineNs)
+    /** The I/O thread's pause before a send is tried again; only a close cuts it short. */
+    private void sleepUntil(final long deadlineNs)
     {
         final long ms = TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime());
         if (ms > 0)
         {
-            try
-            {
-                Thread.sleep(ms);
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new RegistryException("interrupted while waiting for zerocpd", ex);
-            }
+            queue.pause(ms);
+        }
+        checkNotClosed();
+    }
+
+    private void checkNotClosed()
+    {
+        if (queue.isClosed())
+        {
+            throw new ClientClosedException("the client was closed");
         }
     }
 
@@ -393,32 +397,37 @@ final class DatagramConnection implements AutoCloseable
         }
     }
 
-    /** Closes the socket, after the exchange in progress (if any) ends or a second has passed. */
+    /**
+     * Closes the socket, after the exchange in progress (if any) ends or a second has passed; exchanges still queued
+     * fail with {@link ClientClosedException}. Safe to call twice.
+     */
     @Override
     public void close()
     {
-        boolean locked = false;
-        try
+        if (!queue.close())
         {
-            locked = exchangeLock.tryLock(1, TimeUnit.SECONDS);
+            return;
         }
-        catch (final InterruptedException ex)
+        selector.wakeup(); // an exchange in progress stops at once
+        boolean interrupted = false;
+        final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (ioThread.isAlive() && System.nanoTime() - until < 0 && Thread.currentThread() != ioThread)
+        {
+            try
+            {
+                ioThread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime())));
+            }
+            catch (final InterruptedException ex)
+            {
+                interrupted = true; // a close finishes; the interrupt is kept for the caller
+            }
+        }
+        if (interrupted)
         {
             Thread.currentThread().interrupt();
         }
-        try
-        {
-            discardDescriptor();
-            discardHandedOver();
-            CloseHelper.quietCloseAll(selector, channel);
-            deleteBoundPath();
-        }
-        finally
-        {
-            if (locked)
-            {
-                exchangeLock.unlock();
-            }
-        }
+        discardHandedOver();
+        CloseHelper.quietCloseAll(selector, channel);
+        deleteBoundPath();
     }
 }

@@ -20,6 +20,29 @@ final class FileIdentity
     {
     }
 
+    /** Returned by {@link #now(Path)} when no file is at the path. */
+    static final Object GONE = new Object();
+
+    /**
+     * @return the identity of the file at {@code path} now, {@link #GONE} when there is none, or null when it cannot
+     * be read (permissions, I/O): unknown, never taken for a change.
+     */
+    static Object now(final Path path)
+    {
+        try
+        {
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            return GONE;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+
     static Object of(final Path path)
     {
         try

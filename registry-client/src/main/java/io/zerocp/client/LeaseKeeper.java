@@ -19,6 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * its state. Holds no lock while waiting for the daemon except the connection's own, which every caller takes with
  * its own deadline; a renewal waits at most a third of the lease, so it never holds up a call for longer than that
  * call's timeout.
+ * <p>
+ * Each renewal also sends the releases the client still owes and checks that every held region's file is still the
+ * one the daemon has under its name ({@link HoldKeeper}): a lost region is seen within one renewal interval without
+ * any call from the user. The renewal thread never waits on the socket itself (the connection's I/O thread does), so
+ * no interrupt of a user thread reaches it.
  */
 final class LeaseKeeper implements AutoCloseable
 {
@@ -30,6 +35,7 @@ final class LeaseKeeper implements AutoCloseable
     private final String localName;
     private final long pid = ProcessHandle.current().pid();
     private final ScheduledExecutorService heartbeat;
+    private final HoldKeeper keeper;
     /** One recovery at a time; others that saw the same lapse wait for it (with their deadline) and retry. */
     private final ReentrantLock recovery = new ReentrantLock();
     private volatile long leaseMs;
@@ -52,6 +58,25 @@ final class LeaseKeeper implements AutoCloseable
             t.setDaemon(true);
             return t;
         });
+        this.keeper = new HoldKeeper(settings, connection, holds, heartbeat::execute);
+    }
+
+    HoldKeeper holdKeeper()
+    {
+        return keeper;
+    }
+
+    /** Sends the owed releases soon, on the lease thread (an acquire gave up while the daemon may grant it). */
+    void releaseSoon()
+    {
+        try
+        {
+            heartbeat.execute(keeper::releasePending);
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            // closing: the bare RELEASE of close() gives everything back
+        }
     }
 
     long leaseMs()
@@ -115,7 +140,7 @@ final class LeaseKeeper implements AutoCloseable
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
-            return false;
+            throw new RegistryInterruptedException("interrupted while waiting for the lease to be recovered", ex);
         }
         try
         {
@@ -139,6 +164,10 @@ final class LeaseKeeper implements AutoCloseable
         register(deadline);
         for (final HoldTable.Hold hold : holds.snapshot())
         {
+            if (!keeper.checkFile(hold))
+            {
+                continue; // unlinked or replaced while the lease was lapsed: lost, and not made again by a re-take
+            }
             final String request = RegionRequests.text(settings, hold.name, hold.size, hold.readOnly);
             final String reply = connection.exchangeBy(request, RegionRequests.answer(settings, connection,
                 hold.name), deadline, settings.timeoutNs, settings.retries);
@@ -151,7 +180,16 @@ final class LeaseKeeper implements AutoCloseable
             }
             if (Protocol.isError(reply))
             {
-                LOG.warn("could not re-take region {}: {}", hold.name, reply);
+                final ErrorReply error = ErrorReply.fromReply(reply);
+                if (transientRefusal(error))
+                {
+                    LOG.warn("could not re-take region {}: {}", hold.name, reply);
+                }
+                else
+                {
+                    keeper.lost(hold, error, "the daemon refused to hold it again after this client's lease " +
+                        "lapsed (or the daemon lost its state): " + reply);
+                }
                 continue;
             }
             if (null == extra)
@@ -163,10 +201,18 @@ final class LeaseKeeper implements AutoCloseable
             {
                 // This client was the region's last holder and the daemon unlinked it while the lease was lapsed;
                 // the name now stands for new memory that this process's mappings do not share.
-                LOG.error("region {} was re-created after this client's lease lapsed: mappings made before no " +
-                    "longer share memory with other processes; close and acquire it again", hold.name);
+                keeper.lost(hold, null, "region " + hold.name + " was re-created after this client's lease lapsed " +
+                    "(or the daemon lost its state)");
             }
         }
+    }
+
+    /** @return whether a re-take refused with {@code error} may succeed later (the hold is then not given up). */
+    private static boolean transientRefusal(final ErrorReply error)
+    {
+        return error == ErrorReply.TOO_MANY_REQUESTS || error == ErrorReply.NOT_DURABLE ||
+            error == ErrorReply.INTERNAL || error == ErrorReply.TOO_MANY_SESSIONS || error == ErrorReply.NO_SPACE ||
+            error == ErrorReply.NOT_REGISTERED || error == ErrorReply.UNAUTHORIZED || null == error;
     }
 
     /**
@@ -194,6 +240,13 @@ final class LeaseKeeper implements AutoCloseable
         {
             return;
         }
+        renewLease();
+        keeper.checkFiles();
+        keeper.releasePending();
+    }
+
+    private void renewLease()
+    {
         final long seen = generation;
         // A renewal waits a third of the lease at most: the next one is due then anyway.
         final long timeoutNs = Math.min(settings.timeoutNs, TimeUnit.MILLISECONDS.toNanos(Math.max(10, leaseMs / 3)));
@@ -239,7 +292,10 @@ final class LeaseKeeper implements AutoCloseable
         {
             try
             {
-                connection.exchange("RELEASE", Replies::isOkOrError, shortTimeoutNs(settings), 2);
+                // An interrupted thread closing the client still gives everything back (and stays interrupted).
+                final long timeoutNs = shortTimeoutNs(settings);
+                connection.exchangeBy("RELEASE", Replies::isOkOrError, System.nanoTime() + timeoutNs, timeoutNs, 2,
+                    false);
             }
             catch (final RegistryException ex)
             {

@@ -38,11 +38,14 @@ final class RegionMapper
         final FileChannel channel;
         /** The received descriptor behind {@link #channel} in descriptor mode, else null. */
         final FileDescriptor descriptor;
+        /** Where the file was when mapped (path mode: {@link #path}; descriptor mode: where /proc/self/fd points). */
+        final Path file;
 
         Mapping(
             final MappedByteBuffer buffer, final Path path, final long size, final Object fileKey,
-            final FileChannel channel, final FileDescriptor descriptor)
+            final FileChannel channel, final FileDescriptor descriptor, final Path file)
         {
+            this.file = file;
             this.descriptor = descriptor;
             this.buffer = buffer;
             this.path = path;
@@ -86,6 +89,11 @@ final class RegionMapper
         {
             throw ex;
         }
+        catch (final java.nio.channels.ClosedByInterruptException ex)
+        {
+            throw new RegistryInterruptedException("interrupted while mapping region " + name + " (the daemon's " +
+                "hold is given back)", ex);
+        }
         catch (final IOException | RuntimeException ex)
         {
             throw new RegistryException("cannot map region " + name + ": " + ex.getMessage(), ex);
@@ -122,7 +130,7 @@ final class RegionMapper
             checkOwner(name, FileIdentity.ownerUid(path), path.toString());
             final long size = mappable(name, channel.size(), path.toString());
             final MappedByteBuffer buffer = channel.map(mode(readOnly), 0, size);
-            return new Mapping(buffer, path, size, attributes.fileKey(), channel, null);
+            return new Mapping(buffer, path, size, attributes.fileKey(), channel, null, path);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -164,7 +172,7 @@ final class RegionMapper
             }
             final long size = mappable(name, actual, target);
             final MappedByteBuffer buffer = channel.map(mode(readOnly), 0, size);
-            return new Mapping(buffer, null, size, FileIdentity.of(fd), channel, fd);
+            return new Mapping(buffer, null, size, FileIdentity.of(fd), channel, fd, Paths.get(target));
         }
         catch (final IOException | RuntimeException ex)
         {

@@ -33,7 +33,14 @@ import java.util.function.Predicate;
  * {@link Builder#daemonUid}.
  * <p>
  * Thread-safe: requests from several threads are serialized over the one socket, and each gives up when its own
- * timeout is up, however many others are queued before it.
+ * timeout is up, however many others are queued before it. Interrupting a thread that waits for the daemon ends its
+ * call with {@link RegistryInterruptedException} (interrupt status kept) and nothing else: the socket, the lease and
+ * other threads' calls go on (see docs/client.md, "What the client protects you from").
+ * <p>
+ * One exception type per cause: {@link ClientClosedException} (this client was closed),
+ * {@link RegistryInterruptedException}, {@link RegistryUnavailableException} (no daemon answered in time),
+ * {@link RegionLostException} (the daemon no longer holds a region for this client), and {@link RegistryException}
+ * with {@link RegistryException#error()} for the daemon's {@code ERROR:} replies.
  */
 public final class RegistryClient implements AutoCloseable
 {
@@ -43,7 +50,7 @@ public final class RegistryClient implements AutoCloseable
     private final DatagramConnection connection;
     private final String localName;
     private final HoldTable holds = new HoldTable();
-    private final RegionMapper mapper;
+    private final Acquisitions acquisitions;
     private final LeaseKeeper lease;
     /** Whether a region was asked for: an unregistered client's close then releases (see close()). */
     private volatile boolean askedForRegions;
@@ -65,8 +72,8 @@ public final class RegistryClient implements AutoCloseable
             bindAddress = AFUNIXSocketAddress.inAbstractNamespace(localName);
         }
         connection = new DatagramConnection(settings.socketPath, bindAddress, settings.bindPath, settings.daemonUid);
-        mapper = new RegionMapper(settings, connection);
         lease = settings.register ? new LeaseKeeper(settings, connection, holds, localName) : null;
+        acquisitions = new Acquisitions(this, settings, connection, holds, lease, this::exchange);
     }
 
     /** @return a builder with the seed's defaults (socket {@code /tmp/shm_daemon.sock}, or {@code $ZEROCP_SOCKET}). */
@@ -137,13 +144,8 @@ public final class RegistryClient implements AutoCloseable
     public Path shmPath(final String name, final long size)
     {
         checkName(name);
-        final String request = "GET_SHM_PATH:" + name + (size > 0 ? ",size=" + size : "");
-        final Path path = Paths.get(Replies.expect(exchange(request, Replies.pathOf(name)), request));
-        if (null != lease)
-        {
-            holds.recordPath(name, size);
-        }
-        return path;
+        checkOpen();
+        return acquisitions.path(name, size);
     }
 
     /** @return the size of the default region. */
@@ -205,56 +207,30 @@ public final class RegistryClient implements AutoCloseable
     {
         checkName(name);
         checkOpen();
-        final String request = RegionRequests.text(settings, name, size, readOnly);
-        final boolean heldBefore = holds.contains(name);
-        final String reply = Replies.expect(exchange(request, RegionRequests.answer(settings, connection, name)),
-            request);
-        final RegionMapper.Mapping mapping;
-        try
-        {
-            mapping = mapper.map(name, request, reply, connection.takeDescriptor(), readOnly);
-        }
-        catch (final RegistryException ex)
-        {
-            // The daemon recorded a hold for this request; give it back unless this client held the name already.
-            if (null != lease && !heldBefore && !holds.contains(name))
-            {
-                releaseQuietly(name);
-            }
-            throw ex;
-        }
-        if (null != lease)
-        {
-            holds.recordOpen(name, mapping.size, readOnly, mapping.fileKey);
-        }
-        return new SharedRegion(this, name, mapping, readOnly);
+        return acquisitions.acquire(name, size, readOnly);
     }
 
-    /** Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. */
-    void onRegionClosed(final String name)
+    /**
+     * Called by {@link SharedRegion#close()}: the last open region of a name releases the hold. A release that does
+     * not get through within a second stays owed and the lease thread sends it again until the daemon confirms it.
+     */
+    void onRegionClosed(final HoldTable.Hold hold)
     {
-        if (!closed && holds.recordClose(name))
+        if (!closed)
         {
-            // Short and bounded: closing a region must not stall for the whole timeout while the daemon is away; if it
-            // never comes back, the hold goes with the lease.
-            releaseQuietly(name);
+            acquisitions.closed(hold);
         }
     }
 
-    private void releaseQuietly(final String name)
+    /** For {@link SharedRegion#verify()}. */
+    void verify(final SharedRegion region, final HoldTable.Hold hold)
     {
-        try
-        {
-            connection.exchange("RELEASE:" + name, Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
-        }
-        catch (final RegistryException ex)
-        {
-            LOG.warn("could not release {}: {}", name, ex.getMessage());
-        }
+        checkOpen();
+        acquisitions.verify(region.name(), hold);
     }
 
     /** One request within the timeout; a lapsed lease is recovered (within the same deadline) and the request resent. */
-    private String exchange(final String request, final Predicate<String> plausible)
+    String exchange(final String request, final Predicate<String> plausible)
     {
         checkOpen();
         if (request.startsWith("GET_SHM_PATH") || request.startsWith("GET_SHM_FD"))
@@ -292,7 +268,7 @@ public final class RegistryClient implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("client is closed");
+            throw new ClientClosedException("the client is closed");
         }
     }
 
@@ -321,7 +297,9 @@ public final class RegistryClient implements AutoCloseable
             // lives: a bare RELEASE gives it back now (elsewhere it is a harmless OK).
             try
             {
-                connection.exchange("RELEASE", Replies::isOkOrError, LeaseKeeper.shortTimeoutNs(settings), 2);
+                final long timeoutNs = LeaseKeeper.shortTimeoutNs(settings);
+                connection.exchangeBy("RELEASE", Replies::isOkOrError, System.nanoTime() + timeoutNs, timeoutNs, 2,
+                    false);
             }
             catch (final RegistryException ex)
             {
@@ -348,6 +326,7 @@ public final class RegistryClient implements AutoCloseable
         Path shmDirectory = Paths.get(null != System.getenv("ZEROCP_SHM_DIR") ?
             System.getenv("ZEROCP_SHM_DIR") : Protocol.DEFAULT_SHM_DIR);
         int daemonUid = ClientSettings.SOCKET_OWNER;
+        RegionLostHandler regionLostHandler;
 
         private Builder()
         {
@@ -375,6 +354,17 @@ public final class RegistryClient implements AutoCloseable
                 throw new IllegalArgumentException("uid must be >= 0: " + uid);
             }
             this.daemonUid = uid;
+            return this;
+        }
+
+        /**
+         * Told, on the client's lease thread, when the daemon no longer holds a region for this client (deleted,
+         * lapsed and re-made, daemon state lost); see {@link RegionLostHandler}. Default: none (the loss is logged at
+         * ERROR and {@link SharedRegion#isValid()} turns false all the same). Needs a registered client.
+         */
+        public Builder regionLostHandler(final RegionLostHandler handler)
+        {
+            this.regionLostHandler = handler;
             return this;
         }
 
@@ -445,7 +435,7 @@ public final class RegistryClient implements AutoCloseable
             try
             {
                 client = new RegistryClient(new ClientSettings(socketPath, bindPath, timeoutNs, retries, register,
-                    token, transferMode, shmDirectory, daemonUid));
+                    token, transferMode, shmDirectory, daemonUid, regionLostHandler));
             }
             catch (final IOException ex)
             {

@@ -38,6 +38,8 @@ public final class SharedRegion implements AutoCloseable
     private final UnsafeBuffer buffer;
     private final ReadOnlyRegionBuffer view;
     private volatile boolean closed;
+    /** This client's hold on the region (null for an unregistered client); its {@code lost} flag is validity. */
+    private final HoldTable.Hold hold;
 
     private final FileChannel file;
     private final FileDescriptor descriptor;
@@ -48,8 +50,10 @@ public final class SharedRegion implements AutoCloseable
         final RegistryClient client,
         final String name,
         final RegionMapper.Mapping mapping,
-        final boolean readOnly)
+        final boolean readOnly,
+        final HoldTable.Hold hold)
     {
+        this.hold = hold;
         this.client = client;
         this.name = name;
         this.path = mapping.path;
@@ -91,6 +95,10 @@ public final class SharedRegion implements AutoCloseable
      */
     public long fileSize()
     {
+        // The channel is an InterruptibleChannel: called with the interrupt status set, size() would close it (and
+        // this region's descriptor) for good. Cleared for the fstat and set again; only an interrupt that arrives
+        // during the fstat itself still closes it.
+        final boolean interrupted = Thread.interrupted();
         try
         {
             return file.size();
@@ -98,6 +106,13 @@ public final class SharedRegion implements AutoCloseable
         catch (final IOException ex)
         {
             return -1;
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -149,11 +164,33 @@ public final class SharedRegion implements AutoCloseable
 
     /**
      * @return {@code true} while the daemon holds this region for this client and the region is open; {@code false}
-     * once it is closed or lost (see {@link RegionLostException}). Cheap: one volatile read.
+     * once it is closed or lost (see {@link RegionLostException}). Cheap: two volatile reads, no system call.
+     * <p>
+     * The client's lease thread finds a lost region (deleted by an operator, unlinked or made again while this
+     * client's lease had lapsed, refused on re-take after the daemon lost its state) within one lease-renewal
+     * interval (a third of the TTL) and turns this false, once and for good; it also calls the client's
+     * {@link RegionLostHandler}. The mapping keeps working, but other processes that acquire the name from then on
+     * get other memory: close this region and acquire it again. An unregistered client
+     * ({@code register(false)}) holds nothing, and this only says whether the region is open.
      */
     public boolean isValid()
     {
-        return !closed;
+        return !closed && (null == hold || !hold.lost);
+    }
+
+    /**
+     * Asks the daemon now whether this region is still the one it has under this name for this client (what the
+     * lease thread does by itself at every renewal).
+     *
+     * @throws RegionLostException         when it is not (see {@link #isValid()}).
+     * @throws ClientClosedException       when the client is closed.
+     * @throws IllegalStateException       when this region is closed.
+     * @throws RegistryUnavailableException when no daemon answered in time.
+     */
+    public void verify()
+    {
+        checkOpen();
+        client.verify(this, hold);
     }
 
     /** @return whether {@link #close()} has been called. */
@@ -192,13 +229,13 @@ public final class SharedRegion implements AutoCloseable
         buffer.wrap(EMPTY);
         IoUtil.unmap(mapping);
         RegionMapper.closeFile(file, descriptor);
-        client.onRegionClosed(name);
+        client.onRegionClosed(hold);
     }
 
     @Override
     public String toString()
     {
         return "SharedRegion{" + name + ", " + size + " bytes" + (readOnly ? ", read-only" : "") +
-            (null != path ? ", " + path : "") + (closed ? ", closed" : "") + '}';
+            (null != path ? ", " + path : "") + (closed ? ", closed" : "") + (null != hold && hold.lost ? ", lost" : "") + '}';
     }
 }

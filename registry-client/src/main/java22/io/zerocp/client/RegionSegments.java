@@ -28,6 +28,9 @@ public final class RegionSegments
     public static MemorySegment of(final SharedRegion region)
     {
         final Arena arena = Arena.ofShared();
+        // The region's channel is an InterruptibleChannel: mapping with the interrupt status set would close it for
+        // good. Cleared for the map and set again (see SharedRegion.fileSize).
+        final boolean interrupted = Thread.interrupted();
         try
         {
             final MemorySegment segment = region.channel().map(region.isReadOnly() ? FileChannel.MapMode.READ_ONLY :
@@ -44,6 +47,13 @@ public final class RegionSegments
             }
             throw new RegistryException("cannot map region " + region.name() + " as a segment: " + ex.getMessage(),
                 ex);
+        }
+        finally
+        {
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ import static io.zerocp.client.ClientCrashCleanupTest.firstLongOnDisk;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -174,12 +175,18 @@ class LeaseLivenessTest
         }
     }
 
+    /**
+     * Lost state and lost files: the client registers again by itself, and the region, whose file is gone, is reported
+     * lost (not silently made again as new memory the mapping does not share).
+     */
     @Test
-    void clientTakesItsHoldBackByItselfAfterTheDaemonForgotEverything()
+    void clientRegistersAgainByItselfAfterTheDaemonForgotEverythingAndReportsTheWipedRegionLost()
     {
         final long ttlMs = 2_000;
+        final java.util.List<String> lost = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (EmbeddedDaemon daemon = EmbeddedDaemon.start(b -> b.leaseTtlMs(ttlMs).lingerMs(0));
-            RegistryClient client = RegistryClient.builder().socketPath(daemon.socket()).build())
+            RegistryClient client = RegistryClient.builder().socketPath(daemon.socket())
+                .regionLostHandler((name, why) -> lost.add(name + " on " + Thread.currentThread().getName())).build())
         {
             final SharedRegion region = client.acquire("phoenix", 4096);
             region.buffer().putLongVolatile(0, 0xF1AE5L);
@@ -198,31 +205,30 @@ class LeaseLivenessTest
             });
             assertFalse(Files.exists(daemon.regionFile("phoenix")));
 
-            // The heartbeat's RENEW is refused, so the client registers again and re-takes the region.
-            await().atMost(BOUND).until(() -> Files.exists(daemon.regionFile("phoenix")));
-
-            try (RawClient other = new RawClient(daemon.socket()))
-            {
-                assertEquals("4096", other.ask("GET_SHM_SIZE:phoenix"));
-                // Another holder comes and goes; with linger 0 the file would go at once were it the last hold.
-                assertEquals("OK lease_ms=" + ttlMs, register(other));
-                assertEquals(daemon.regionFile("phoenix").toString(), other.ask("GET_SHM_PATH:phoenix"));
-                assertEquals("OK", other.ask("RELEASE:phoenix"));
-                assertTrue(Files.exists(daemon.regionFile("phoenix")), "the recovered client holds it");
-            }
-
-            // The file was wiped, so the region the client re-took is new memory: it says so, loudly.
+            // The heartbeat sees the file gone (and its RENEW refused): the region is lost, the lease is back.
+            await().atMost(BOUND).until(() -> !region.isValid() && !lost.isEmpty());
+            await().atMost(BOUND).until(() -> log.list.stream().anyMatch(e ->
+                e.getLevel() == ch.qos.logback.classic.Level.INFO && e.getFormattedMessage().contains("registering")));
             clientLog.detachAppender(log);
-            assertTrue(log.list.stream().anyMatch(e -> e.getLevel() == ch.qos.logback.classic.Level.ERROR &&
-                e.getFormattedMessage().contains("region phoenix was re-created")), () -> log.list.toString());
+            assertTrue(lost.get(0).startsWith("phoenix on zerocp-lease-"), lost::toString);
+            assertThrows(RegionLostException.class, region::verify);
+            assertFalse(Files.exists(daemon.regionFile("phoenix")), "a lost region is not made again by the client");
 
-            // Otherwise the user saw nothing: the mapping, requests and the lease all still work.
+            // The mapping, requests and the lease all still work; acquiring again gives a region that is shared.
             assertEquals(0xF1AE5L, region.buffer().getLongVolatile(0));
             client.ping();
-            assertEquals(4096, client.shmSize("phoenix"));
-
-            region.close(); // its hold is the daemon's last one: RELEASE, and gone
+            try (SharedRegion again = client.acquire("phoenix", 4096))
+            {
+                assertTrue(again.isValid());
+                again.verify();
+                again.buffer().putLongVolatile(0, 0xA6A1EL);
+                assertEquals(0xA6A1EL, ClientCrashCleanupTest.firstLongOnDisk(daemon, "phoenix"));
+                region.close(); // the lost one: releases nothing the new one holds
+                assertTrue(again.isValid());
+                assertTrue(Files.exists(daemon.regionFile("phoenix")));
+            }
             await().atMost(BOUND).until(() -> !Files.exists(daemon.regionFile("phoenix")));
+            assertEquals(1, lost.size(), lost::toString);
         }
     }
 
@@ -233,7 +239,7 @@ class LeaseLivenessTest
         final long shortTtlMs = 1_500;
         try (EmbeddedDaemon before = EmbeddedDaemon.start(b -> b.leaseTtlMs(longTtlMs).lingerMs(0));
             RegistryClient client = RegistryClient.builder().socketPath(before.socket()).build();
-            SharedRegion region = client.acquire("retimed", 4096))
+            SharedRegion lostRegion = client.acquire("retimed", 4096))
         {
             assertEquals(longTtlMs, client.leaseMs()); // renews every three seconds from now on
             before.daemon().close();
@@ -242,9 +248,9 @@ class LeaseLivenessTest
             try (EmbeddedDaemon after = EmbeddedDaemon.start(b -> b.socketPath(before.socket()).shmDir(before.shmDir())
                 .leaseTtlMs(shortTtlMs).lingerMs(0)))
             {
-                await().atMost(BOUND).until(() -> Files.exists(after.regionFile("retimed")));
-                assertEquals(shortTtlMs, client.leaseMs());
-                writeFirstLongOnDisk(after, "retimed", 0x5407L); // this process maps the old, unlinked file
+                await().atMost(BOUND).until(() -> client.leaseMs() == shortTtlMs && !lostRegion.isValid());
+                final SharedRegion region = client.acquire("retimed", 4096); // the old file was wiped: lost
+                writeFirstLongOnDisk(after, "retimed", 0x5407L);
 
                 try (RawClient silent = new RawClient(after.socket()))
                 {
