@@ -38,7 +38,7 @@ public final class RegionLayout
      * zero state word are no header either. The window in which a first user has claimed the state but not yet
      * written the magic is therefore listed as {@code bytes}, which is what the region still holds.
      *
-     * @return a short name for the layout: {@code bytes}, {@code ring-many-to-one v1}, {@code frame-pool v1},
+     * @return a short name for the layout: {@code bytes}, {@code ring-many-to-one v2}, {@code frame-pool v2},
      * {@code typed (initializing)} or {@code typed (unknown kind N)}.
      */
     public static String describe(final long magic, final long state, final int kind, final int version)

@@ -131,11 +131,15 @@ final class TypedRegionHeader
                 }
                 continue;
             }
-            if (UNINIT != state && System.nanoTime() - deadline > 0)
+            if (System.nanoTime() - deadline > 0)
             {
-                throw new RegistryException("region " + regionName + " has been initializing for more than " +
-                    TimeUnit.NANOSECONDS.toSeconds(INIT_TIMEOUT_NS) + " s by " + ProcessIdentity.describe(state) +
-                    ", which still holds the initializer lock", null);
+                // Also with the state still UNINIT: a process that holds the initializer lock and never starts (a
+                // hostile or stopped one) must not keep an opener waiting for ever.
+                throw new RegistryException("region " + regionName + (UNINIT == state ?
+                    " has not been initialized for more than " + TimeUnit.NANOSECONDS.toSeconds(INIT_TIMEOUT_NS) +
+                    " s: another process holds its initializer lock and does not initialize it" :
+                    " has been initializing for more than " + TimeUnit.NANOSECONDS.toSeconds(INIT_TIMEOUT_NS) +
+                    " s by " + ProcessIdentity.describe(state) + ", which still holds the initializer lock"), null);
             }
             pause(waits++);
         }
