@@ -214,7 +214,7 @@ class FramePoolTest
             Integer.toString(frames), Long.toString(sleepMs));
     }
 
-    private static void publish(final FrameProducer producer)
+    static void publish(final FrameProducer producer)
     {
         final MutableDirectBuffer frame = producer.claim();
         TypedPeer.fillFrame(frame, SLOT_SIZE, producer.sequence() + 1);
@@ -224,7 +224,13 @@ class FramePoolTest
     /** @return read, missed, corrupt, in order (1/0), last sequence. */
     private static long[] result(final ChildJvm consumer)
     {
-        assertEquals(0, consumer.waitFor(30, TimeUnit.SECONDS), consumer::output);
+        return result(consumer, 30);
+    }
+
+    /** @return read, missed, corrupt, in order (1/0), last sequence, once the consumer exited (within {@code seconds}). */
+    static long[] result(final ChildJvm consumer, final int seconds)
+    {
+        assertEquals(0, consumer.waitFor(seconds, TimeUnit.SECONDS), consumer::output);
         final Matcher m = RESULT.matcher(consumer.output());
         assertTrue(m.find(), consumer::output);
         return new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),

@@ -4,7 +4,6 @@ import io.zerocp.client.RegistryClient;
 import io.zerocp.daemon.EmbeddedDaemon;
 import io.zerocp.testkit.ChildJvm;
 import io.zerocp.testkit.ExternalCommand;
-import org.agrona.MutableDirectBuffer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,8 +35,6 @@ class PidNamespaceTest
     private static final int SLOT_SIZE = 64 * 1024;
     private static final List<String> OWN_PID_NAMESPACE =
         List.of("unshare", "--pid", "--fork", "--kill-child", "--mount-proc");
-    private static final Pattern RESULT = Pattern.compile(
-        "RESULT read=(\\d+) missed=(\\d+) corrupt=(\\d+) inorder=(\\w+) last=(\\d+)");
 
     @BeforeAll
     static void needsPidNamespaces()
@@ -74,7 +71,7 @@ class PidNamespaceTest
             // publishes every 2 ms and sweeps for dead consumers every 100 ms.
             for (int i = 0; i < frames; i++)
             {
-                publish(producer);
+                FramePoolTest.publish(producer);
                 TypedPeer.sleepQuietly(2);
                 if (i == frames / 2)
                 {
@@ -83,7 +80,7 @@ class PidNamespaceTest
             }
             for (final ChildJvm consumer : List.of(first, second))
             {
-                final long[] result = result(consumer);
+                final long[] result = FramePoolTest.result(consumer, 60);
                 assertTrue(result[0] > 0, consumer::output);
                 assertEquals(0, result[2], "a frame changed while a consumer in another pid namespace was reading " +
                     "it: " + consumer.output());
@@ -107,7 +104,7 @@ class PidNamespaceTest
                 assertEquals(0, second.waitFor(60, TimeUnit.SECONDS), second::output);
                 assertTrue(second.printed("REFUSED the producer of region ns_relay is held by another live process"),
                     second::output);
-                publish(producer);
+                FramePoolTest.publish(producer);
             }
             try (ChildJvm producerThere = inOwnNamespace("frames-try-produce", daemon, "ns_relay", "4",
                 Integer.toString(SLOT_SIZE), "2"))
@@ -123,7 +120,7 @@ class PidNamespaceTest
             {
                 try (FrameProducer producer = pool.producer())
                 {
-                    publish(producer);
+                    FramePoolTest.publish(producer);
                     return true;
                 }
             });
@@ -141,14 +138,14 @@ class PidNamespaceTest
                 "1"))
         {
             awaitPrinted(holder, "JOINED");
-            publish(producer);
+            FramePoolTest.publish(producer);
             awaitPrinted(holder, "HOLDING");
             final Matcher m = Pattern.compile("HOLDING slot=(\\d+) seq=(\\d+)").matcher(holder.output());
             assertTrue(m.find(), holder::output);
             final int slot = Integer.parseInt(m.group(1));
             for (int i = 0; i < 50; i++)
             {
-                publish(producer);
+                FramePoolTest.publish(producer);
                 TypedPeer.sleepQuietly(4); // past several 100 ms sweeps
             }
             assertEquals(1, pool.slotSequence(slot), "the producer wrote into a slot being read");
@@ -160,7 +157,7 @@ class PidNamespaceTest
             await().atMost(LIVENESS).until(producer::consumersCaughtUp);
             await().atMost(LIVENESS).until(() ->
             {
-                publish(producer);
+                FramePoolTest.publish(producer);
                 return pool.slotSequence(slot) != 1;
             });
             assertEquals(0, pool.consumerCount());
@@ -226,22 +223,5 @@ class PidNamespaceTest
         all[2] = name;
         System.arraycopy(args, 0, all, 3, args.length);
         return ChildJvm.startWrapped(OWN_PID_NAMESPACE, TypedPeer.class, all);
-    }
-
-    private static void publish(final FrameProducer producer)
-    {
-        final MutableDirectBuffer frame = producer.claim();
-        TypedPeer.fillFrame(frame, SLOT_SIZE, producer.sequence() + 1);
-        producer.publish(SLOT_SIZE, System.nanoTime());
-    }
-
-    /** @return read, missed, corrupt, in order (1/0), last sequence. */
-    private static long[] result(final ChildJvm consumer)
-    {
-        assertEquals(0, consumer.waitFor(60, TimeUnit.SECONDS), consumer::output);
-        final Matcher m = RESULT.matcher(consumer.output());
-        assertTrue(m.find(), consumer::output);
-        return new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
-            "true".equals(m.group(4)) ? 1 : 0, Long.parseLong(m.group(5))};
     }
 }
