@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -16,9 +17,12 @@ import java.util.function.Consumer;
  * descriptors makes it do): the transports take every attached descriptor and hand it here.
  * <p>
  * Threads: {@link #close} is called by the conductor only; the closer thread only takes from the queue. The queue is
- * bounded ({@value #CAPACITY} datagrams' worth): when a close has wedged the closer thread and a sender keeps
- * attaching, the descriptors past the bound are closed on the caller's thread after all (counted and logged), so
- * neither memory nor the daemon's descriptor table grows without limit. On kernels with {@code SO_PASSRIGHTS} the
+ * bounded ({@value #CAPACITY} datagrams) and so are the descriptors waiting in it ({@value #MAX_PENDING_DESCRIPTORS}):
+ * when the closer falls behind (a sender attaching 250 descriptors to every datagram outruns it) or a close has wedged
+ * it, the descriptors past the bound are closed on the caller's thread after all (counted and logged). The bound is in
+ * descriptors because they, not datagrams, fill the daemon's descriptor table: at {@code RLIMIT_NOFILE} (20,000 here)
+ * every open of the daemon fails, and the kernel truncates the next datagram's descriptors ({@code MSG_CTRUNC}),
+ * which junixsocket reports as {@code ENOBUFS} while leaving the ones it did install open (measured: CI, JDK 17). On kernels with {@code SO_PASSRIGHTS} the
  * native transport never receives a descriptor and never starts this thread.
  *
  * @param <T> how the transport holds one datagram's descriptors ({@code int[]}, {@code FileDescriptor[]}).
@@ -27,12 +31,16 @@ final class DescriptorCloser<T> implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(DescriptorCloser.class);
     static final int CAPACITY = 1024;
+    /** Descriptors handed over and not yet closed, at most: far below any descriptor limit the daemon runs with. */
+    static final int MAX_PENDING_DESCRIPTORS = 4096;
     private static final long LOG_WINDOW_NS = TimeUnit.SECONDS.toNanos(10);
 
-    private final ArrayBlockingQueue<T> queue = new ArrayBlockingQueue<>(CAPACITY);
+    private final ArrayBlockingQueue<Batch<T>> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Consumer<T> closeAll;
     private final Thread thread;
     private volatile boolean closed;
+    /** Written by both threads: added by the conductor on hand-over, taken by the closer once closed. */
+    private final AtomicInteger pending = new AtomicInteger();
     private long handedOver;
     private long closedInline;
     private long windowStartNs;
@@ -60,7 +68,7 @@ final class DescriptorCloser<T> implements AutoCloseable
     void close(final T descriptors, final int count, final Object sender)
     {
         handedOver++;
-        if (closed || !queue.offer(descriptors))
+        if (closed || pending.get() + count > MAX_PENDING_DESCRIPTORS || !offer(descriptors, count))
         {
             closedInline++;
             closeAll.accept(descriptors); // bounded: see the class comment
@@ -79,7 +87,30 @@ final class DescriptorCloser<T> implements AutoCloseable
         inWindow = 0;
     }
 
-    /** @return datagrams whose descriptors were closed on the caller's thread because the queue was full. */
+    private boolean offer(final T descriptors, final int count)
+    {
+        pending.addAndGet(count);
+        if (queue.offer(new Batch<>(descriptors, count))) // allocates, but only for a sender that attached some
+        {
+            return true;
+        }
+        pending.addAndGet(-count);
+        return false;
+    }
+
+    private static final class Batch<T>
+    {
+        final T descriptors;
+        final int count;
+
+        Batch(final T descriptors, final int count)
+        {
+            this.descriptors = descriptors;
+            this.count = count;
+        }
+    }
+
+    /** @return datagrams whose descriptors were closed on the caller's thread because the closer was behind. */
     long closedInline()
     {
         return closedInline;
@@ -91,10 +122,11 @@ final class DescriptorCloser<T> implements AutoCloseable
         {
             try
             {
-                final T next = queue.poll(1, TimeUnit.SECONDS);
+                final Batch<T> next = queue.poll(1, TimeUnit.SECONDS);
                 if (null != next)
                 {
-                    closeAll.accept(next);
+                    closeAll.accept(next.descriptors);
+                    pending.addAndGet(-next.count);
                 }
             }
             catch (final InterruptedException ex)
@@ -106,10 +138,11 @@ final class DescriptorCloser<T> implements AutoCloseable
                 LOG.warn("closing an attached descriptor failed: {}", ex.toString());
             }
         }
-        T left;
+        Batch<T> left;
         while (null != (left = queue.poll()))
         {
-            closeAll.accept(left);
+            closeAll.accept(left.descriptors);
+            pending.addAndGet(-left.count);
         }
     }
 
