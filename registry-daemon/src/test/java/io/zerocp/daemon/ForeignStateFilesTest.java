@@ -1,5 +1,7 @@
 package io.zerocp.daemon;
 
+import io.zerocp.testkit.ChildJvm;
+
 import io.zerocp.testkit.PythonPeer;
 import io.zerocp.testkit.RawClient;
 import io.zerocp.testkit.TestDirs;
@@ -40,7 +42,7 @@ class ForeignStateFilesTest
     @BeforeEach
     void setUp() throws IOException
     {
-        assumeTrue(canRunAsNobody(), "skipped: needs root, setpriv and the user nobody");
+        assumeTrue(ChildJvm.canRunAs("nobody"), "skipped: needs root, setpriv and the user nobody");
         dirs = new TestDirs();
         victim = dirs.socketDir().resolve("victim");
         Files.writeString(victim, PRECIOUS);
@@ -208,20 +210,5 @@ class ForeignStateFilesTest
         final String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "nobody's command ended");
         assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + output);
-    }
-
-    private static boolean canRunAsNobody()
-    {
-        try
-        {
-            final Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "--", "true").redirectErrorStream(true).start();
-            return "root".equals(System.getProperty("user.name")) && p.waitFor(10, TimeUnit.SECONDS) &&
-                p.exitValue() == 0;
-        }
-        catch (final IOException | InterruptedException ex)
-        {
-            return false;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.zerocp.daemon;
 
+import io.zerocp.testkit.ChildJvm;
+
 import io.zerocp.testkit.RawClient;
 import io.zerocp.testkit.TestDirs;
 import org.junit.jupiter.api.AfterEach;
@@ -114,7 +116,7 @@ class SymlinkRaceTest
     @Test
     void aNobodyProcessRacingEveryCreationNeverReachesTheRootOwnedFile() throws Exception
     {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")) && canRunAsNobody(),
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")) && ChildJvm.canRunAs("nobody"),
             "skipped: needs root, setpriv, the user nobody and /usr/bin/python3");
         final Path stop = dirs.socketDir().resolve("stop");
         // Renames each fresh race*_shm away and puts a link to the victim in its place, as fast as it can.
@@ -184,21 +186,6 @@ class SymlinkRaceTest
         try (java.util.stream.Stream<Path> entries = Files.list(openDir))
         {
             return (int)entries.filter(Files::isSymbolicLink).count();
-        }
-    }
-
-    private static boolean canRunAsNobody()
-    {
-        try
-        {
-            final Process p = new ProcessBuilder("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-                "--", "true").redirectErrorStream(true).start();
-            return "root".equals(System.getProperty("user.name")) && p.waitFor(10, TimeUnit.SECONDS) &&
-                p.exitValue() == 0;
-        }
-        catch (final IOException | InterruptedException ex)
-        {
-            return false;
         }
     }
 
